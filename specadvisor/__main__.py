@@ -1,0 +1,3 @@
+from specadvisor.cli import main
+
+main()

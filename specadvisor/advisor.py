@@ -1,0 +1,315 @@
+"""Recommend and compare draft models for a target: the product's main job, as plain functions.
+
+Each candidate gets a tokenizer and engine verdict, an alpha estimate with a band, the roofline costs
+of a draft step and of verifying k+1 tokens at the workload's batch, the speedup for every k in
+1..max_k, and the rules from `rules/` that fire on those facts. The rules decide each verdict, so the
+reasons a user sees are exactly what decided it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from specadvisor.acceptance import estimate_alpha, is_distilled_for, relation
+from specadvisor.catalog import Catalog, Hardware, ModelRef
+from specadvisor.coefficients import ENGINES, TASKS, Coefficients, load_coefficients
+from specadvisor.compat import engine_verdict, tokenizer_verdict
+from specadvisor.costs import Deployment, forward_cost, max_concurrent_sequences, memory_gb, round_overhead_ms
+from specadvisor.errors import UsageError
+from specadvisor.rules import VERDICTS, Reason, RuleSet, load_rules
+from specadvisor.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
+from specadvisor.weights import WEIGHT_FORMATS
+
+# The what-if weight formats offered for every candidate draft (the article's trade-off 4).
+VIRTUAL_DRAFT_FORMATS = ("fp8", "int4")
+TP_CHOICES = (1, 2, 4, 8)
+MAX_K_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the user serves and on what; defaults are a single H100 serving one stream with vLLM."""
+
+    hardware: str = "h100-sxm"
+    tp: int | None = None  # None: the smallest of 1/2/4/8 whose memory holds the target
+    batch_size: int = 1
+    context_len: int = 2048
+    task: str = "general"
+    temperature: float = 0.0
+    engine: str = "vllm"
+    alpha: float | None = None  # a measured per-token alpha replaces the estimate
+    k: int | None = None  # fix k instead of choosing the best
+    max_k: int = 16
+
+    def validate(self) -> None:
+        if self.engine not in ENGINES:
+            raise UsageError(f"unknown engine {self.engine!r} (choose from {', '.join(ENGINES)})")
+        if self.task not in TASKS:
+            raise UsageError(f"unknown task {self.task!r} (choose from {', '.join(TASKS)})")
+        if self.tp is not None and not 1 <= self.tp <= 64:
+            raise UsageError(f"--tp must be between 1 and 64, got {self.tp}")
+        if not 1 <= self.batch_size <= 100_000:
+            raise UsageError(f"--batch-size must be between 1 and 100000, got {self.batch_size}")
+        if not 1 <= self.context_len <= 10_000_000:
+            raise UsageError(f"--context-len must be between 1 and 10000000, got {self.context_len}")
+        if not 0.0 <= self.temperature <= 10.0:
+            raise UsageError(f"--temperature must be between 0 and 10, got {self.temperature}")
+        if self.alpha is not None and not 0.0 <= self.alpha < 1.0:
+            raise UsageError(f"--alpha is a per-token acceptance rate in [0, 1), got {self.alpha}")
+        if not 1 <= self.max_k <= MAX_K_LIMIT:
+            raise UsageError(f"max k must be between 1 and {MAX_K_LIMIT}, got {self.max_k}")
+        if self.k is not None and not 1 <= self.k <= MAX_K_LIMIT:
+            raise UsageError(f"--k must be between 1 and {MAX_K_LIMIT}, got {self.k}")
+
+
+@dataclass(frozen=True)
+class ResolvedWorkload:
+    hardware: Hardware
+    tp: int
+    tp_source: str  # "given" | "auto"
+    batch_size: int
+    effective_batch: int
+    context_len: int
+    task: str
+    temperature: float
+    engine: str
+    max_k: int
+    k: int | None
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    draft: str
+    draft_id: str
+    weight_format: str
+    virtual: bool
+    compatible: bool
+    relation: str
+    tokenizer: str
+    engine_accepts: bool
+    engine_note: str
+    alpha: float
+    alpha_low: float
+    alpha_high: float
+    alpha_source: str
+    cost_ratio: float
+    draft_step_ms: float
+    target_step_ms: float
+    k: int
+    k_best: int
+    tokens_per_round: float
+    speedup: float
+    speedup_low: float
+    speedup_high: float
+    speedup_by_k: dict[int, float]
+    verdict: str
+    reasons: tuple[Reason, ...]
+    rank: int = 0
+    params_b: float = 0.0
+
+
+@dataclass(frozen=True)
+class Advice:
+    target: ModelRef
+    workload: ResolvedWorkload
+    candidates: tuple[CandidateResult, ...]
+    verdict: str
+    reasons: tuple[Reason, ...]
+    total_candidates: int
+    coefficients_status: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- workload resolution ---------------------------------------------------------------------------
+
+
+def _auto_tp(target: ModelRef, hw: Hardware, coeffs: Coefficients) -> int:
+    need = memory_gb(target)
+    for tp in TP_CHOICES:
+        # leave a fifth of usable memory for the KV cache and the draft
+        if need <= hw.memory_gb * tp * coeffs.cost.memory_utilization * 0.8:
+            return tp
+    return TP_CHOICES[-1]
+
+
+def resolve_workload(catalog: Catalog, target: ModelRef, w: Workload, coeffs: Coefficients) -> ResolvedWorkload:
+    w.validate()
+    hw = catalog.hardware_by_name(w.hardware)
+    tp = w.tp if w.tp is not None else _auto_tp(target, hw, coeffs)
+    return ResolvedWorkload(hardware=hw, tp=tp, tp_source="given" if w.tp is not None else "auto",
+                            batch_size=w.batch_size, effective_batch=w.batch_size, context_len=w.context_len,
+                            task=w.task, temperature=w.temperature, engine=w.engine, max_k=w.max_k, k=w.k,
+                            alpha=w.alpha)
+
+
+# -- one pair --------------------------------------------------------------------------------------
+
+
+def _scaled(costs: RoundCosts, factor: float) -> RoundCosts:
+    """Costs with the speculative part (drafting, extra verification, overhead) scaled by `factor`."""
+    one = costs.verify_ms(1)
+
+    def verify(n: int) -> float:
+        return one + (costs.verify_ms(n) - one) * factor
+
+    return RoundCosts(costs.target_step_ms, costs.draft_step_ms * factor, verify, costs.round_overhead_ms * factor)
+
+
+def evaluate_pair(
+    catalog: Catalog,
+    target: ModelRef,
+    draft: ModelRef,
+    rw: ResolvedWorkload,
+    coeffs: Coefficients,
+    rules: RuleSet,
+) -> CandidateResult:
+    t, d = target.spec, draft.spec
+    tok = tokenizer_verdict(t, d)
+    ev = engine_verdict(rw.engine, t, d, tok)
+    rel = relation(t, d, tok)
+
+    if rw.alpha is not None:
+        alpha = lo = hi = rw.alpha
+        alpha_source = "measured"
+    else:
+        est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog)
+        alpha, lo, hi = est.alpha, est.low, est.high
+        alpha_source = "estimate"
+
+    dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
+    c = coeffs.cost
+    # The draft's weights and KV cache take memory from the target's KV cache, so at high concurrency
+    # speculation runs fewer sequences at once than plain decoding. Compare token throughput at each
+    # one's own running batch: at batch 1 this is the usual per-sequence speedup.
+    b_base = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, c))
+    b = _running_batch(rw.batch_size, max_concurrent_sequences(target, draft, dep, c))
+    t1 = forward_cost(target, dep, 1, c, "target", batch=b).ms
+    baseline = forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
+    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
+    verify_cache: dict[int, float] = {}
+
+    def verify(n: int) -> float:
+        if n not in verify_cache:
+            verify_cache[n] = forward_cost(target, dep, n, c, "target", batch=b).ms
+        return verify_cache[n]
+
+    costs = RoundCosts(baseline, td, verify, round_overhead_ms(dep, c, batch=b))
+    curve = speedup_curve(alpha, costs, rw.max_k)
+    kb = best_k(curve)
+    k = rw.k if rw.k is not None else kb
+    s = speedup_at(alpha, k, costs)
+    u = c.cost_uncertainty
+    s_lo = speedup_at(lo, k, _scaled(costs, 1 + u))
+    s_hi = speedup_at(hi, k, _scaled(costs, 1 - u))
+
+    facts: dict[str, Any] = {
+        "target": t.id, "draft": draft.label, "target_params_b": t.params_b, "draft_params_b": d.params_b,
+        "size_ratio": t.params_b / d.params_b, "relation": rel, "tokenizer": tok, "engine": rw.engine,
+        "engine_accepts": ev.accepts, "engine_note": ev.note, "alpha": alpha, "alpha_low": lo,
+        "alpha_high": hi, "alpha_source": alpha_source, "k": k, "k_best": kb,
+        "tau": tokens_per_round(alpha, k), "cost_ratio": td / t1, "speedup": s, "speedup_low": min(s_lo, s),
+        "speedup_high": max(s_hi, s), "draft_precision": draft.weight_format,
+        "target_precision": target.weight_format, "draft_quantized": draft.quantized,
+        "target_quantized": target.quantized, "draft_virtual": draft.virtual,
+        "distilled": is_distilled_for(t, d, catalog), "task": rw.task, "temperature": rw.temperature,
+        "batch_size": rw.batch_size, "hardware": rw.hardware.id, "tp": rw.tp, "draft_domain": d.domain,
+        "target_domain": t.domain,
+        "fits_memory": memory_gb(target) + memory_gb(draft)
+        <= rw.hardware.memory_gb * rw.tp * c.memory_utilization,
+        "draft_memory_gb": round(memory_gb(draft), 1),
+    }
+    fired = rules.fire("candidate", facts)
+    verdict = _worst_verdict([r.verdict for r, _ in fired if r.verdict]) or "marginal"
+    return CandidateResult(
+        draft=draft.label, draft_id=d.id, weight_format=draft.weight_format, virtual=draft.virtual,
+        compatible=verdict != "incompatible", relation=rel, tokenizer=tok, engine_accepts=ev.accepts,
+        engine_note=ev.note, alpha=alpha, alpha_low=lo, alpha_high=hi, alpha_source=alpha_source,
+        cost_ratio=td / t1, draft_step_ms=td, target_step_ms=t1, k=k, k_best=kb,
+        tokens_per_round=facts["tau"], speedup=s, speedup_low=facts["speedup_low"],
+        speedup_high=facts["speedup_high"], speedup_by_k=curve, verdict=verdict,
+        reasons=tuple(reason for _, reason in fired), params_b=d.params_b,
+    )
+
+
+def _running_batch(requested: int, capacity: int | None) -> int:
+    """Sequences an engine runs at once: the request, capped by KV capacity (at least one)."""
+    if capacity is None:
+        return requested
+    return max(1, min(requested, capacity))
+
+
+def _worst_verdict(verdicts: Sequence[str]) -> str | None:
+    return max(verdicts, key=VERDICTS.index) if verdicts else None
+
+
+# -- candidates and reports ------------------------------------------------------------------------
+
+
+def candidate_drafts(catalog: Catalog, target: ModelRef) -> list[ModelRef]:
+    """Every catalog model smaller than the target, as shipped and as FP8/INT4 what-if variants."""
+    out: list[ModelRef] = []
+    formats = WEIGHT_FORMATS()
+    for spec in catalog.models:
+        if spec is target.spec or spec.params_b >= target.spec.params_b:
+            continue
+        shipped = catalog.model(spec.id)
+        out.append(shipped)
+        for fmt in VIRTUAL_DRAFT_FORMATS:
+            if formats[fmt].bits < shipped.bits_per_weight:
+                out.append(ModelRef(spec, fmt, virtual=True))
+    return out
+
+
+def _rank(results: list[CandidateResult]) -> list[CandidateResult]:
+    order = sorted(results, key=lambda r: (r.verdict == "incompatible", -r.speedup, r.cost_ratio, r.draft))
+    return [replace(r, rank=i + 1) for i, r in enumerate(order)]
+
+
+def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: list[CandidateResult],
+            coeffs: Coefficients, rules: RuleSet, top: int | None) -> Advice:
+    ranked = _rank(results)
+    usable = [r for r in ranked if r.compatible]
+    best = usable[0] if usable else None
+    dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
+    eff = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, coeffs.cost))
+    rw = replace(rw, effective_batch=eff)
+    facts = {
+        "target": target.label, "target_params_b": target.spec.params_b, "batch_size": rw.batch_size,
+        "effective_batch": eff, "best_speedup": best.speedup if best else 0.0,
+        "best_draft": best.draft if best else None, "usable_candidates": len(usable),
+        "hardware": rw.hardware.id, "tp": rw.tp, "engine": rw.engine, "task": rw.task,
+        "target_memory_gb": round(memory_gb(target), 1),
+        "usable_memory_gb": round(rw.hardware.memory_gb * rw.tp * coeffs.cost.memory_utilization, 1),
+    }
+    fired = rules.fire("workload", facts)
+    verdict = "skip-speculation" if any(r.verdict == "skip-speculation" for r, _ in fired) else "speculate"
+    shown = ranked if not top else ranked[:top]
+    return Advice(target=target, workload=rw, candidates=tuple(shown), verdict=verdict,
+                  reasons=tuple(reason for _, reason in fired), total_candidates=len(ranked),
+                  coefficients_status=coeffs.status)
+
+
+def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | None = 10,
+              coeffs: Coefficients | None = None, rules: RuleSet | None = None) -> Advice:
+    coeffs = coeffs or load_coefficients()
+    rules = rules or load_rules()
+    target = catalog.model(target_ref)
+    rw = resolve_workload(catalog, target, workload, coeffs)
+    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules) for d in candidate_drafts(catalog, target)]
+    return _report(catalog, target, rw, results, coeffs, rules, top)
+
+
+def compare(catalog: Catalog, target_ref: str, draft_refs: Sequence[str], workload: Workload,
+            coeffs: Coefficients | None = None, rules: RuleSet | None = None) -> Advice:
+    if not draft_refs:
+        raise UsageError("compare needs at least one draft model")
+    coeffs = coeffs or load_coefficients()
+    rules = rules or load_rules()
+    target = catalog.model(target_ref)
+    drafts = [catalog.model(ref) for ref in draft_refs]
+    rw = resolve_workload(catalog, target, workload, coeffs)
+    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules) for d in drafts]
+    return _report(catalog, target, rw, results, coeffs, rules, top=None)

@@ -1,0 +1,338 @@
+"""Command-line interface: parses arguments and renders; the logic lives in plain functions.
+
+Exit codes: 0 success, 1 findings at or above --fail-on (check), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from specadvisor import __version__
+from specadvisor.errors import EXIT_USAGE, SpecAdvisorError
+
+app = typer.Typer(
+    name="specadvisor",
+    help="Pick a draft model and draft length k for speculative decoding, and predict the speedup.\n\n"
+    "Predictions are estimates with a band. Exit codes: 0 ok, 1 findings (check), 2 bad input.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+
+T = TypeVar("T")
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+class Engine(str, Enum):
+    vllm = "vllm"
+    sglang = "sglang"
+    trtllm = "trtllm"
+    transformers = "transformers"
+    llamacpp = "llamacpp"
+    mlx = "mlx"
+
+
+class Task(str, Enum):
+    general = "general"
+    chat = "chat"
+    code = "code"
+    math = "math"
+    summarization = "summarization"
+    translation = "translation"
+
+
+class EmitEngine(str, Enum):
+    vllm = "vllm"
+    sglang = "sglang"
+    trtllm = "trtllm"
+    transformers = "transformers"
+    llamacpp = "llamacpp"
+
+
+def _err(message: str) -> None:
+    typer.echo(f"specadvisor: error: {message}", err=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn domain errors into a one-line message and a documented exit code; never a traceback."""
+    try:
+        yield
+    except SpecAdvisorError as exc:
+        _err(exc.message)
+        raise typer.Exit(exc.exit_code) from None
+    except FileNotFoundError as exc:  # an incomplete installation
+        _err(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"specadvisor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Pick a draft model and draft length k for speculative decoding, and predict the speedup."""
+
+
+# -- shared options --------------------------------------------------------------------------------
+
+CatalogOpt = Annotated[list[Path] | None, typer.Option(
+    "--catalog", help="Extra catalog YAML (same schema as model_catalog.yaml); repeatable, extends the embedded one.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+HardwareOpt = Annotated[str, typer.Option("--hardware", help="Accelerator id or alias (see `specadvisor hardware`).")]
+TpOpt = Annotated[int | None, typer.Option("--tp", help="Tensor-parallel size [default: smallest of 1/2/4/8 that holds the target].")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", "-b", help="Concurrent sequences (1 = latency-bound).")]
+ContextOpt = Annotated[int, typer.Option("--context-len", help="Typical tokens in context per sequence (KV cache).")]
+TaskOpt = Annotated[Task, typer.Option("--task", help="Traffic type; structured tasks accept more draft tokens.")]
+TempOpt = Annotated[float, typer.Option("--temperature", help="Sampling temperature (0 = greedy).")]
+EngineOpt = Annotated[Engine, typer.Option("--engine", help="Serving engine (overheads and vocab checks differ).")]
+AlphaOpt = Annotated[float | None, typer.Option("--alpha", help="Measured per-token acceptance; replaces the estimate.")]
+KOpt = Annotated[int | None, typer.Option("--k", help="Fix the number of drafted tokens instead of choosing the best.")]
+MaxKOpt = Annotated[int, typer.Option("--max-k", help="Largest k to consider.")]
+
+
+def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, task: Task, temperature: float,
+              engine: Engine, alpha: float | None, k: int | None, max_k: int) -> Any:
+    from specadvisor.advisor import Workload
+
+    return Workload(hardware=hardware, tp=tp, batch_size=batch_size, context_len=context_len, task=task.value,
+                    temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k)
+
+
+def _catalog(extra: list[Path] | None) -> Any:
+    from specadvisor.catalog import load_catalog
+
+    return load_catalog(extra or ())
+
+
+def _run(fn: Callable[[], T]) -> T:
+    with _user_errors():
+        return fn()
+
+
+# -- recommend / compare ---------------------------------------------------------------------------
+
+_RECOMMEND_EPILOG = """\
+Examples:
+
+  specadvisor recommend --target meta-llama/Llama-3.1-70B-Instruct --hardware h100-sxm --tp 4
+
+  specadvisor recommend --target Qwen/Qwen3-32B --batch-size 64 --task code --format json
+
+  specadvisor recommend --target meta-llama/Llama-3.1-8B-Instruct@fp8 --hardware l40s --emit vllm
+"""
+
+
+@app.command(epilog=_RECOMMEND_EPILOG)
+def recommend(
+    target: Annotated[str, typer.Option("--target", "-t", help="Target model id; ID@fp8, ID@int4, ID@q4_k_m ask 'what if quantized'.")],
+    hardware: HardwareOpt = "h100-sxm",
+    tp: TpOpt = None,
+    batch_size: BatchOpt = 1,
+    context_len: ContextOpt = 2048,
+    task: TaskOpt = Task.general,
+    temperature: TempOpt = 0.0,
+    engine: EngineOpt = Engine.vllm,
+    alpha: AlphaOpt = None,
+    k: KOpt = None,
+    max_k: MaxKOpt = 16,
+    top: Annotated[int, typer.Option("--top", help="Show the N best candidates (0 = all).")] = 10,
+    catalog: CatalogOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    emit: Annotated[EmitEngine | None, typer.Option("--emit", help="Print a ready-to-paste config for the top pick.")] = None,
+) -> None:
+    """Rank every smaller catalog model (and its FP8/INT4 variants) as a draft for TARGET."""
+
+    def go() -> None:
+        from specadvisor.advisor import recommend as do_recommend
+
+        if top < 0:
+            from specadvisor.errors import UsageError
+
+            raise UsageError(f"--top must be >= 0, got {top}")
+        cat = _catalog(catalog)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        advice = do_recommend(cat, target, w, top=top or None)
+        _emit_or_render(advice, fmt, emit, cat)
+
+    _run(go)
+
+
+_COMPARE_EPILOG = """\
+Examples:
+
+  specadvisor compare --target meta-llama/Llama-3.1-70B-Instruct meta-llama/Llama-3.2-1B-Instruct Qwen/Qwen2.5-0.5B-Instruct
+
+  specadvisor compare --target Qwen/Qwen3-32B Qwen/Qwen3-1.7B Qwen/Qwen3-1.7B@fp8 --batch-size 32 --alpha 0.72
+"""
+
+
+@app.command(epilog=_COMPARE_EPILOG)
+def compare(
+    drafts: Annotated[list[str], typer.Argument(help="Draft model ids (ID@fp8 etc. allowed).")],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target model id.")],
+    hardware: HardwareOpt = "h100-sxm",
+    tp: TpOpt = None,
+    batch_size: BatchOpt = 1,
+    context_len: ContextOpt = 2048,
+    task: TaskOpt = Task.general,
+    temperature: TempOpt = 0.0,
+    engine: EngineOpt = Engine.vllm,
+    alpha: AlphaOpt = None,
+    k: KOpt = None,
+    max_k: MaxKOpt = 16,
+    catalog: CatalogOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    emit: Annotated[EmitEngine | None, typer.Option("--emit", help="Print a ready-to-paste config for the best draft.")] = None,
+) -> None:
+    """Compare the given drafts for TARGET side by side, with the speedup for every k."""
+
+    def go() -> None:
+        from specadvisor.advisor import compare as do_compare
+
+        cat = _catalog(catalog)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        advice = do_compare(cat, target, drafts, w)
+        _emit_or_render(advice, fmt, emit, cat, by_k=True)
+
+    _run(go)
+
+
+def _emit_or_render(advice: Any, fmt: OutputFormat, emit: EmitEngine | None, cat: Any, by_k: bool = False) -> None:
+    if emit is not None:
+        from specadvisor.emit import emit_config
+        from specadvisor.errors import SpecAdvisorError
+
+        usable = [c for c in advice.candidates if c.compatible and c.verdict in ("recommended", "marginal")]
+        if not usable:
+            raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
+        best = usable[0]
+        draft = cat.model(best.draft)
+        typer.echo(emit_config(emit.value, advice.target, draft, best.k, advice.workload.tp), nl=False)
+        typer.echo(f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-"
+                   f"{best.speedup_high:.2f}x) at k={best.k}, estimate", err=True)
+        return
+    if fmt is OutputFormat.table:
+        from specadvisor.render import render_advice
+
+        render_advice(advice, by_k=by_k)
+        return
+    from specadvisor.report import advice_to_dict
+
+    _dump(advice_to_dict(advice), fmt)
+
+
+def _dump(data: Any, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+# -- catalog listings ------------------------------------------------------------------------------
+
+
+@app.command()
+def models(
+    family: Annotated[str | None, typer.Option("--family", help="Only this family (e.g. llama, qwen).")] = None,
+    catalog: CatalogOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List catalog models with their shapes, tokenizer and source."""
+
+    def go() -> None:
+        from dataclasses import asdict
+
+        cat = _catalog(catalog)
+        rows = [m for m in cat.models if family is None or m.family.lower() == family.lower()]
+        if family is not None and not rows:
+            from specadvisor.errors import UsageError
+
+            fams = sorted({m.family for m in cat.models})
+            raise UsageError(f"no models in family {family!r} (families: {', '.join(fams)})")
+        if fmt is OutputFormat.table:
+            from specadvisor.render import render_models
+
+            render_models(rows)
+        else:
+            data = [{k: v for k, v in asdict(m).items() if k != "origin"} for m in rows]
+            _dump({"schema_version": 1, "models": data}, fmt)
+
+    _run(go)
+
+
+@app.command()
+def hardware(catalog: CatalogOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+    """List accelerators with memory, bandwidth and dense TFLOPs."""
+
+    def go() -> None:
+        from dataclasses import asdict
+
+        cat = _catalog(catalog)
+        if fmt is OutputFormat.table:
+            from specadvisor.render import render_hardware
+
+            render_hardware(list(cat.hardware))
+        else:
+            _dump({"schema_version": 1, "hardware": [asdict(h) for h in cat.hardware]}, fmt)
+
+    _run(go)
+
+
+@app.command()
+def rules(
+    rule_id: Annotated[str | None, typer.Argument(help="Show one rule (id or name).")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List the rules (from rules/*.yaml) or show one in full."""
+
+    def go() -> None:
+        from specadvisor.errors import UsageError
+        from specadvisor.rules import load_rules
+
+        rs = load_rules()
+        selected = list(rs.rules)
+        if rule_id is not None:
+            try:
+                selected = [rs.get(rule_id)]
+            except KeyError:
+                from specadvisor.schema import did_you_mean
+
+                raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, [r.id for r in rs.rules] + [r.name for r in rs.rules])}") from None
+        if fmt is OutputFormat.table:
+            from specadvisor.render import render_rules
+
+            render_rules(selected, full=rule_id is not None)
+        else:
+            data = [{"id": r.id, "name": r.name, "severity": r.severity, "scope": r.scope, "summary": r.summary,
+                     "rationale": r.rationale, "remediation": r.remediation, "source": r.source,
+                     "verdict": r.verdict} for r in selected]
+            _dump({"schema_version": 1, "rules": data}, fmt)
+
+    _run(go)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""Terminal tables (rich) for the CLI. Pure presentation: everything shown comes from the dataclasses."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from specadvisor.advisor import Advice
+from specadvisor.catalog import Hardware, ModelSpec
+from specadvisor.rules import Rule
+
+_VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
+                  "speculate": "green", "skip-speculation": "red"}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _console() -> Console:
+    # Piped output keeps whole rows (rich would otherwise wrap to 80 columns); a terminal keeps its width.
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
+    return Console(highlight=False, soft_wrap=False, width=width)
+
+
+def render_advice(a: Advice, by_k: bool = False) -> None:
+    con = _console()
+    w = a.workload
+    t = a.target
+    con.print(f"[bold]Target[/bold] {t.label} ({t.spec.params_b:g}B, {t.weight_format}) on "
+              f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}, "
+              f"{w.engine}, batch {w.batch_size}, context {w.context_len}, task {w.task}, T={w.temperature:g}")
+    table = Table(show_lines=False, header_style="bold")
+    for col, justify in (("#", "right"), ("draft", "left"), ("relation", "left"), ("tokenizer", "left"),
+                         ("cost", "right"), ("alpha (band)", "right"), ("k", "right"), ("tau", "right"),
+                         ("speedup (band)", "right"), ("verdict", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for c in a.candidates:
+        alpha = f"{c.alpha:.2f}" if c.alpha_source == "measured" else f"{c.alpha:.2f} ({c.alpha_low:.2f}-{c.alpha_high:.2f})"
+        table.add_row(
+            str(c.rank), c.draft, c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k),
+            f"{c.tokens_per_round:.2f}", f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})",
+            Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, "")),
+        )
+    con.print(table)
+    if by_k and a.candidates:
+        kt = Table(title="speedup by k", header_style="bold")
+        kt.add_column("draft")
+        ks = list(a.candidates[0].speedup_by_k)
+        for k in ks:
+            kt.add_column(str(k), justify="right")
+        for c in a.candidates:
+            cells = []
+            for k in ks:
+                s = c.speedup_by_k[k]
+                cell = f"{s:.2f}"
+                cells.append(Text(cell, style="bold") if k == c.k else cell)
+            kt.add_row(c.draft, *cells)
+        con.print(kt)
+    shown = len(a.candidates)
+    if shown < a.total_candidates:
+        con.print(f"[dim]{shown} of {a.total_candidates} candidates shown (--top 0 for all)[/dim]")
+    con.print(Text.assemble("Verdict: ", Text(a.verdict, style=_VERDICT_STYLE.get(a.verdict, "bold"))))
+    for r in a.reasons:
+        con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]), f" {r.message}"))
+    for c in a.candidates[: 3 if not by_k else len(a.candidates)]:
+        if not c.reasons:
+            continue
+        con.print(f"[bold]{c.draft}[/bold]")
+        for r in c.reasons:
+            con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]), f" {r.message}"))
+    con.print(f"[dim]Estimates from a roofline cost model and an acceptance prior (coefficients: "
+              f"{a.coefficients_status}); bands show the uncertainty. Measure on real traffic and pass --alpha.[/dim]")
+
+
+def render_models(rows: Sequence[ModelSpec]) -> None:
+    table = Table(header_style="bold")
+    for col in ("id", "family", "gen", "params (B)", "active (B)", "layers", "vocab", "tokenizer", "precision", "domain"):
+        table.add_column(col, justify="right" if col in ("params (B)", "active (B)", "layers", "vocab") else "left")
+    for m in rows:
+        table.add_row(m.id, m.family, m.generation, f"{m.params_b:g}", f"{m.active_params_b:g}", str(m.layers),
+                      str(m.vocab_size), m.tokenizer, m.precision, m.domain)
+    _console().print(table)
+
+
+def render_hardware(rows: Sequence[Hardware]) -> None:
+    table = Table(header_style="bold")
+    for col in ("id", "name", "memory (GB)", "bandwidth (GB/s)", "BF16 TFLOPs", "FP8 TFLOPs", "kind"):
+        table.add_column(col, justify="left" if col in ("id", "name", "kind") else "right")
+    for h in rows:
+        table.add_row(h.id, h.name, f"{h.memory_gb:g}", f"{h.bandwidth_gbs:g}", f"{h.bf16_tflops:g}",
+                      f"{h.fp8_tflops:g}" if h.fp8_tflops else "-", h.kind)
+    _console().print(table)
+
+
+def render_rules(rules: Sequence[Rule], full: bool = False) -> None:
+    con = _console()
+    if full:
+        for r in rules:
+            con.print(Text.assemble(Text(f"{r.id} {r.name}", style="bold"), " ",
+                                    Text(r.severity, style=_SEVERITY_STYLE[r.severity])))
+            for label, value in (("scope", r.scope), ("message", r.summary), ("rationale", r.rationale),
+                                 ("remediation", r.remediation), ("source", r.source),
+                                 ("verdict", r.verdict or "-"), ("defined in", r.origin)):
+                con.print(f"  [bold]{label}:[/bold] {value}")
+        return
+    table = Table(header_style="bold")
+    for col in ("id", "name", "severity", "scope", "verdict"):
+        table.add_column(col)
+    for r in rules:
+        table.add_row(r.id, r.name, Text(r.severity, style=_SEVERITY_STYLE[r.severity]), r.scope, r.verdict or "")
+    con.print(table)

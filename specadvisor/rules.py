@@ -1,0 +1,349 @@
+"""Rules as data: loading `rules/*.yaml`, validating them, and evaluating them against facts.
+
+A rule never contains code. It names a *check kind* implemented here (a small, fixed set with declared
+parameters) and the named facts it reads; the advisor (or, later, the config checker) computes those
+facts and asks which rules fire. Messages are templates over the same facts, formatted by a formatter
+that refuses attribute and index access, so a rule file cannot reach into Python objects.
+"""
+
+from __future__ import annotations
+
+import operator
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from specadvisor import paths
+from specadvisor.errors import InputFileError
+from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
+from specadvisor.yamlio import load_yaml_file
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+# Candidate verdicts, from best to worst; a candidate takes the worst verdict of the rules that fire.
+VERDICTS = ("recommended", "marginal", "not-worth-it", "incompatible")
+WORKLOAD_VERDICTS = ("speculate", "skip-speculation")
+
+# The facts each scope exposes to rules. The advisor fills exactly these keys; loading a rule that
+# reads any other name fails, with a did-you-mean.
+SCOPE_FACTS: dict[str, dict[str, str]] = {
+    "candidate": {
+        "target": "target model id",
+        "draft": "draft model label (id@format for virtual variants)",
+        "target_params_b": "target parameters, billions",
+        "draft_params_b": "draft parameters, billions",
+        "size_ratio": "target parameters / draft parameters",
+        "relation": "same-family | other-generation | shared-tokenizer | different-tokenizer",
+        "tokenizer": "identical | identical-padded | superset | different",
+        "engine": "serving engine",
+        "engine_accepts": "whether the engine's start-up checks accept the pair",
+        "engine_note": "what the engine does with the pair",
+        "alpha": "per-token acceptance (estimate or measured)",
+        "alpha_low": "low end of the alpha band",
+        "alpha_high": "high end of the alpha band",
+        "alpha_source": "estimate | measured",
+        "k": "draft length used for the prediction",
+        "k_best": "draft length with the highest predicted speedup",
+        "tau": "expected tokens per target pass at k",
+        "cost_ratio": "draft step time / target step time",
+        "speedup": "predicted speedup at k",
+        "speedup_low": "low end of the speedup band",
+        "speedup_high": "high end of the speedup band",
+        "draft_precision": "weight format of the draft",
+        "target_precision": "weight format of the target",
+        "draft_quantized": "whether the draft's weights are quantized",
+        "target_quantized": "whether the target's weights are quantized",
+        "draft_virtual": "whether the draft is a what-if weight format of a catalog model",
+        "distilled": "whether the draft was distilled for this target's family",
+        "task": "workload task",
+        "temperature": "sampling temperature",
+        "batch_size": "requested concurrent sequences",
+        "hardware": "accelerator id",
+        "tp": "tensor-parallel size",
+        "draft_domain": "draft's domain",
+        "target_domain": "target's domain",
+        "fits_memory": "whether target and draft weights fit in the TP group's usable memory together",
+        "draft_memory_gb": "draft weight memory, GB",
+    },
+    "workload": {
+        "target": "target model id",
+        "target_params_b": "target parameters, billions",
+        "batch_size": "requested concurrent sequences",
+        "effective_batch": "sequences that fit in KV memory at once (capped at batch_size)",
+        "best_speedup": "highest predicted speedup among usable candidates (0 when none)",
+        "best_draft": "the draft with the highest predicted speedup",
+        "usable_candidates": "candidates that are compatible and accepted by the engine",
+        "hardware": "accelerator id",
+        "tp": "tensor-parallel size",
+        "engine": "serving engine",
+        "task": "workload task",
+        "target_memory_gb": "target weight memory, GB",
+        "usable_memory_gb": "memory usable across the TP group, GB",
+    },
+}
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq, "ne": operator.ne,
+    "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
+}
+
+_RULE_FIELDS: dict[str, Field] = {
+    "id": Field(str, required=True),
+    "name": Field(str, required=True),
+    "severity": Field(str, required=True, choices=SEVERITIES),
+    "scope": Field(str, required=True, choices=tuple(SCOPE_FACTS)),
+    "summary": Field(str, required=True),
+    "rationale": Field(str, required=True),
+    "remediation": Field(str, required=True),
+    "source": Field(str, required=True),
+    "check": Field(str, required=True),
+    "params": Field(dict, required=True),
+    "verdict": Field(str, choices=VERDICTS + WORKLOAD_VERDICTS),
+    "examples": Field(dict, required=True),
+    "aliases": Field(list, item_kind=str),
+}
+_CONDITION_FIELDS = {"fact": Field(str, required=True), "op": Field(str, required=True, choices=tuple(_OPS)),
+                     "value": Field(object), "other": Field(str)}
+_GUIDE_ROW_FIELDS = {"alpha_min": Field(float, required=True, minimum=0, maximum=1),
+                     "k_min": Field(int, required=True, minimum=1), "k_max": Field(int, required=True, minimum=1)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    fact: str
+    op: str
+    value: Any = None
+    other: str | None = None
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        left = facts.get(self.fact)
+        right = facts.get(self.other) if self.other else self.value
+        if left is None or right is None:
+            return False
+        try:
+            return bool(_OPS[self.op](left, right))
+        except TypeError:
+            return False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    scope: str
+    summary: str
+    rationale: str
+    remediation: str
+    source: str
+    check: str
+    params: Mapping[str, Any]
+    examples: Mapping[str, Any]
+    verdict: str | None = None
+    aliases: tuple[str, ...] = ()
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A rule that fired, with its message rendered for this case."""
+
+    rule: str
+    name: str
+    severity: str
+    message: str
+    remediation: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "name": self.name, "severity": self.severity,
+                "message": self.message, "remediation": self.remediation}
+
+
+# -- message templates -----------------------------------------------------------------------------
+
+
+class _SafeFormatter(string.Formatter):
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if not field_name.isidentifier():
+            raise KeyError(field_name)
+        return kwargs[field_name], field_name
+
+
+_FORMATTER = _SafeFormatter()
+
+
+def template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    shown = {k: ("n/a" if v is None else v) for k, v in values.items()}
+    try:
+        return _FORMATTER.vformat(template, (), shown)
+    except (KeyError, ValueError, TypeError):
+        return template
+
+
+# -- check kinds -----------------------------------------------------------------------------------
+
+
+def _parse_conditions(raw: Any, path: str, where: str, scope: str) -> tuple[Condition, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise InputFileError(path, line_of(raw), where, "expected a non-empty list of conditions")
+    out = []
+    for i, item in enumerate(raw):
+        v = validate_mapping(item, _CONDITION_FIELDS, path, f"{where}[{i}]")
+        for key in ("fact", "other"):
+            name = v[key]
+            if name is not None and name not in SCOPE_FACTS[scope]:
+                raise InputFileError(path, line_of(item, key), f"{where}[{i}].{key}",
+                                     f"unknown {scope} fact {name!r}{did_you_mean(name, SCOPE_FACTS[scope])}")
+        if (v["value"] is None) == (v["other"] is None):
+            raise InputFileError(path, line_of(item), f"{where}[{i}]", "give exactly one of 'value' or 'other'")
+        out.append(Condition(v["fact"], v["op"], v["value"], v["other"]))
+    return tuple(out)
+
+
+def _validate_facts_params(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:
+    keys = set(params)
+    if keys - {"all", "any"} or not keys:
+        bad = sorted(keys - {"all", "any"})
+        raise InputFileError(path, line_of(params), f"{where}", f"'facts' takes 'all' and/or 'any'; got {bad or 'nothing'}")
+    return {k: _parse_conditions(params[k], path, f"{where}.{k}", scope) for k in keys}
+
+
+def _eval_facts(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    ok_all = all(c.holds(facts) for c in params.get("all", ()))
+    ok_any = any(c.holds(facts) for c in params["any"]) if "any" in params else True
+    return {} if ok_all and ok_any else None
+
+
+def _validate_k_guidance(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:
+    if scope != "candidate":
+        raise InputFileError(path, line_of(params), where, "'k-guidance' applies to candidates only")
+    table = params.get("table")
+    if set(params) != {"table"} or not isinstance(table, list) or not table:
+        raise InputFileError(path, line_of(params), where, "'k-guidance' takes one key, 'table': a list of rows")
+    rows = [validate_mapping(r, _GUIDE_ROW_FIELDS, path, f"{where}.table[{i}]") for i, r in enumerate(table)]
+    return {"table": tuple(sorted(((r["alpha_min"], r["k_min"], r["k_max"]) for r in rows)))}
+
+
+def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    alpha, k = facts.get("alpha"), facts.get("k")
+    if alpha is None or k is None:
+        return None
+    rows = [r for r in params["table"] if alpha >= r[0]]
+    if not rows:
+        return None
+    _, k_min, k_max = rows[-1]
+    if k_min <= k <= k_max:
+        return None
+    return {"k_guide_min": k_min, "k_guide_max": k_max}
+
+
+_KINDS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[..., dict[str, Any] | None], tuple[str, ...]]] = {
+    # kind: (validate params, evaluate -> extra template values or None, extra template names)
+    "facts": (_validate_facts_params, _eval_facts, ()),
+    "k-guidance": (_validate_k_guidance, _eval_k_guidance, ("k_guide_min", "k_guide_max")),
+}
+CHECK_KINDS = tuple(_KINDS)
+
+
+def evaluate(rule: Rule, facts: Mapping[str, Any]) -> Reason | None:
+    _, run, _ = _KINDS[rule.check]
+    extra = run(rule.params, facts)
+    if extra is None:
+        return None
+    values = {**facts, **extra}
+    return Reason(rule.id, rule.name, rule.severity, render(rule.summary, values), render(rule.remediation, values))
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def _rule_from_mapping(raw: Any, path: str, index: int) -> Rule:
+    label = f"rules[{index}]"
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        label += f" ({raw['id']})"
+    v = validate_mapping(raw, _RULE_FIELDS, path, label)
+    if v["check"] not in _KINDS:
+        raise InputFileError(path, line_of(raw, "check"), f"{label}.check",
+                             f"unknown check kind {v['check']!r}{did_you_mean(v['check'], CHECK_KINDS)}")
+    validate, _, extra_names = _KINDS[v["check"]]
+    params = validate(v["params"], path, f"{label}.params", v["scope"])
+    allowed = set(SCOPE_FACTS[v["scope"]]) | set(extra_names)
+    for key in ("summary", "remediation"):
+        try:
+            names = template_fields(v[key])
+        except ValueError as exc:
+            raise InputFileError(path, line_of(raw, key), f"{label}.{key}", f"bad template: {exc}") from None
+        for name in names:
+            if name not in allowed:
+                raise InputFileError(path, line_of(raw, key), f"{label}.{key}",
+                                     f"template names unknown fact {{{name}}}{did_you_mean(name, allowed)}")
+    verdict = v["verdict"]
+    if verdict is not None:
+        ok = VERDICTS if v["scope"] == "candidate" else WORKLOAD_VERDICTS
+        if verdict not in ok:
+            raise InputFileError(path, line_of(raw, "verdict"), f"{label}.verdict",
+                                 f"{verdict!r} is not a {v['scope']} verdict ({', '.join(ok)})")
+    examples = v["examples"]
+    if set(examples) != {"pass", "fail"}:
+        raise InputFileError(path, line_of(raw, "examples"), f"{label}.examples",
+                             "needs exactly two keys, 'pass' and 'fail' (facts for which the rule stays quiet / fires)")
+    return Rule(id=v["id"], name=v["name"], severity=v["severity"], scope=v["scope"], summary=v["summary"],
+                rationale=v["rationale"], remediation=v["remediation"], source=v["source"], check=v["check"],
+                params=params, examples=examples, verdict=verdict, aliases=tuple(v["aliases"] or ()),
+                origin=f"{path}:{line_of(raw) or 0}")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    def for_scope(self, scope: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.scope == scope)
+
+    def get(self, rule_id: str) -> Rule:
+        key = rule_id.lower()
+        for r in self.rules:
+            if key in (r.id.lower(), r.name.lower(), *(a.lower() for a in r.aliases)):
+                return r
+        raise KeyError(rule_id)
+
+    def fire(self, scope: str, facts: Mapping[str, Any]) -> list[tuple[Rule, Reason]]:
+        out = []
+        for rule in self.for_scope(scope):
+            reason = evaluate(rule, facts)
+            if reason is not None:
+                out.append((rule, reason))
+        return out
+
+
+def load_rules_file(path: Path) -> list[Rule]:
+    doc = load_yaml_file(path)
+    p = str(path)
+    if doc is None:
+        return []
+    top = validate_mapping(doc, {"rules": Field(list, required=True)}, p, "file")
+    return [_rule_from_mapping(raw, p, i) for i, raw in enumerate(top["rules"])]
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: str | None = None) -> RuleSet:
+    d = Path(directory) if directory else paths.rules_dir()
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for f in sorted(d.glob("*.yaml")):
+        for r in load_rules_file(f):
+            for key in (r.id, r.name, *r.aliases):
+                if key.lower() in seen:
+                    raise InputFileError(str(f), int(r.origin.rsplit(":", 1)[1]) or None, "id",
+                                         f"{key!r} is already used by {seen[key.lower()]}")
+                seen[key.lower()] = r.origin
+            rules.append(r)
+    return RuleSet(tuple(rules))

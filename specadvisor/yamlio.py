@@ -1,0 +1,128 @@
+"""Safe YAML loading that remembers where every key came from.
+
+PyYAML's `safe_load` silently keeps the last of two duplicate keys and forgets line numbers, so a
+typo in a catalog becomes a silent wrong answer. This loader builds plain dicts and lists (via
+`yaml.SafeLoader`, so no Python object is ever constructed from a file), rejects duplicate keys, and
+records the 1-based line of each mapping and each key so that validation errors can point at them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from specadvisor.errors import InputFileError
+
+# A generous cap on document size: the catalogs and configs we read are kilobytes. Bigger inputs are
+# almost certainly a mistake (or an attack) and would only cost memory.
+MAX_YAML_BYTES = 8 * 1024 * 1024
+
+
+class LineDict(dict):
+    """A dict that knows its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list that knows the line it starts on and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, first_line: int) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records marks and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError as exc:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+                ) from exc
+            line = key_node.start_mark.line + 1
+            if key in result:
+                raise _DuplicateKey(str(key), line, result.key_lines.get(str(key), result.line))
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[str(key)] = line
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def load_yaml_text(text: str, path: str) -> Any:
+    """Parse one YAML document; every failure becomes an `InputFileError` naming `path` and line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+    except _DuplicateKey as dup:
+        raise InputFileError(
+            path, dup.line, dup.key, f"duplicate key (first defined on line {dup.first_line})"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputFileError(path, line, None, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputFileError(path, None, None, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputFileError(path, None, None, "invalid YAML: nesting is too deep") from None
+
+
+def read_text_file(path: Path | str) -> str:
+    """Read a UTF-8 text file with errors that name the file; a BOM is accepted and dropped."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise InputFileError(str(path), None, None, "no such file") from None
+    except OSError as exc:
+        raise InputFileError(str(path), None, None, f"cannot read: {exc.strerror}") from None
+    if p.is_dir():
+        raise InputFileError(str(path), None, None, "is a directory, expected a file")
+    if size > MAX_YAML_BYTES:
+        raise InputFileError(str(path), None, None, f"file is {size} bytes; the limit is {MAX_YAML_BYTES}")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputFileError(str(path), None, None, f"cannot read: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise InputFileError(str(path), None, None, "binary file (contains NUL bytes), expected UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError(str(path), line, None, "not valid UTF-8 text") from None
+
+
+def load_yaml_file(path: Path | str) -> Any:
+    return load_yaml_text(read_text_file(path), str(path))
