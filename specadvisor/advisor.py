@@ -165,7 +165,9 @@ def evaluate_pair(
     rw: ResolvedWorkload,
     coeffs: Coefficients,
     rules: RuleSet,
+    target_costs: dict[tuple[int, int], float] | None = None,
 ) -> CandidateResult:
+    """Estimate one draft for the target; `target_costs` caches target forward times across calls."""
     t, d = target.spec, draft.spec
     tok = tokenizer_verdict(t, d)
     ev = engine_verdict(rw.engine, t, d, tok)
@@ -186,15 +188,18 @@ def evaluate_pair(
     # one's own running batch: at batch 1 this is the usual per-sequence speedup.
     b_base = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, c))
     b = _running_batch(rw.batch_size, max_concurrent_sequences(target, draft, dep, c))
-    t1 = forward_cost(target, dep, 1, c, "target", batch=b).ms
-    baseline = forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
-    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
-    verify_cache: dict[int, float] = {}
+    cache = target_costs if target_costs is not None else {}
 
     def verify(n: int) -> float:
-        if n not in verify_cache:
-            verify_cache[n] = forward_cost(target, dep, n, c, "target", batch=b).ms
-        return verify_cache[n]
+        # The target's costs depend only on the running batch, so candidates share them.
+        key = (b, n)
+        if key not in cache:
+            cache[key] = forward_cost(target, dep, n, c, "target", batch=b).ms
+        return cache[key]
+
+    t1 = verify(1)
+    baseline = forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
+    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
 
     costs = RoundCosts(baseline, td, verify, round_overhead_ms(dep, c, batch=b))
     curve = speedup_curve(alpha, costs, rw.max_k)
@@ -298,7 +303,8 @@ def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | 
     rules = rules or load_rules()
     target = catalog.model(target_ref)
     rw = resolve_workload(catalog, target, workload, coeffs)
-    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules) for d in candidate_drafts(catalog, target)]
+    shared: dict[tuple[int, int], float] = {}
+    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in candidate_drafts(catalog, target)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
 
 
@@ -311,5 +317,6 @@ def compare(catalog: Catalog, target_ref: str, draft_refs: Sequence[str], worklo
     target = catalog.model(target_ref)
     drafts = [catalog.model(ref) for ref in draft_refs]
     rw = resolve_workload(catalog, target, workload, coeffs)
-    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules) for d in drafts]
+    shared: dict[tuple[int, int], float] = {}
+    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in drafts]
     return _report(catalog, target, rw, results, coeffs, rules, top=None)

@@ -150,13 +150,22 @@ class Rule:
 
 @dataclass(frozen=True)
 class Reason:
-    """A rule that fired, with its message rendered for this case."""
+    """A rule that fired; its message is rendered from the facts only when someone reads it."""
 
     rule: str
     name: str
     severity: str
-    message: str
-    remediation: str
+    summary_template: str = field(repr=False)
+    remediation_template: str = field(repr=False)
+    values: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def message(self) -> str:
+        return render(self.summary_template, self.values)
+
+    @property
+    def remediation(self) -> str:
+        return render(self.remediation_template, self.values)
 
     def as_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "name": self.name, "severity": self.severity,
@@ -258,8 +267,8 @@ def evaluate(rule: Rule, facts: Mapping[str, Any]) -> Reason | None:
     extra = run(rule.params, facts)
     if extra is None:
         return None
-    values = {**facts, **extra}
-    return Reason(rule.id, rule.name, rule.severity, render(rule.summary, values), render(rule.remediation, values))
+    values = {**facts, **extra} if extra else facts
+    return Reason(rule.id, rule.name, rule.severity, rule.summary, rule.remediation, values)
 
 
 # -- loading ---------------------------------------------------------------------------------------

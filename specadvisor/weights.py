@@ -58,5 +58,6 @@ def canonical_format(name: str) -> str:
     return _SYNONYMS.get(key, key)
 
 
+@lru_cache(maxsize=256)
 def format_spec(name: str) -> WeightFormat:
     return WEIGHT_FORMATS()[canonical_format(name)]

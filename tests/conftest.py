@@ -1,0 +1,57 @@
+"""Shared fixtures for the specadvisor test suite.
+
+No test touches the network: the catalog, rules and coefficients are read from the repository, and
+every user file is written to pytest's tmp_path.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # allow a bare `pytest` without PYTHONPATH or an editable install
+    sys.path.insert(0, str(REPO))
+
+settings.register_profile("specadvisor", max_examples=200, deadline=None)
+settings.load_profile("specadvisor")
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from specadvisor.catalog import load_catalog
+
+    return load_catalog()
+
+
+# A complete, valid user-catalog model entry (a small Llama-3-style decoder). Line numbers matter to
+# the malformed-catalog tests: "models:" is line 1, "- id:" line 2, "family" line 3, "generation"
+# line 4, "params_b" line 5, "layers" line 6, "hidden_size" line 7 ...
+MODEL_ENTRY = textwrap.dedent("""\
+    models:
+      - id: "acme/tiny-1b"
+        family: "acme"
+        generation: "1"
+        params_b: 1.236
+        layers: 16
+        hidden_size: 2048
+        intermediate_size: 8192
+        heads: 32
+        kv_heads: 8
+        head_dim: 64
+        vocab_size: 128256
+        tie_embeddings: true
+        tokenizer: "llama3"
+        precision: "bf16"
+        domain: "general"
+        source: "https://example.invalid/acme/tiny-1b"
+    """)
+
+
+@pytest.fixture
+def model_entry() -> str:
+    return MODEL_ENTRY
