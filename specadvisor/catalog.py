@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -374,7 +374,8 @@ def _cache_file(path: str) -> Path | None:
         st = os.stat(path)
     except OSError:
         return None
-    key = f"{__version__}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
+    shape = ",".join(f.name for f in (*fields(ModelSpec), *fields(MoESpec), *fields(Hardware)))
+    key = f"{__version__}|{shape}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
     return d / f"catalog-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
 
 

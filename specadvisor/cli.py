@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -31,13 +31,13 @@ app = typer.Typer(
 T = TypeVar("T")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     yaml = "yaml"
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     vllm = "vllm"
     sglang = "sglang"
     trtllm = "trtllm"
@@ -46,7 +46,7 @@ class Engine(str, Enum):
     mlx = "mlx"
 
 
-class Task(str, Enum):
+class Task(StrEnum):
     general = "general"
     chat = "chat"
     code = "code"
@@ -55,7 +55,7 @@ class Task(str, Enum):
     translation = "translation"
 
 
-class EmitEngine(str, Enum):
+class EmitEngine(StrEnum):
     vllm = "vllm"
     sglang = "sglang"
     trtllm = "trtllm"
@@ -100,7 +100,8 @@ CatalogOpt = Annotated[list[Path] | None, typer.Option(
     "--catalog", help="Extra catalog YAML (same schema as model_catalog.yaml); repeatable, extends the embedded one.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 HardwareOpt = Annotated[str, typer.Option("--hardware", help="Accelerator id or alias (see `specadvisor hardware`).")]
-TpOpt = Annotated[int | None, typer.Option("--tp", help="Tensor-parallel size [default: smallest of 1/2/4/8 that holds the target].")]
+TpOpt = Annotated[int | None, typer.Option(
+    "--tp", help="Tensor-parallel size [default: smallest of 1/2/4/8 that holds the target].")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", "-b", help="Concurrent sequences (1 = latency-bound).")]
 ContextOpt = Annotated[int, typer.Option("--context-len", help="Typical tokens in context per sequence (KV cache).")]
 TaskOpt = Annotated[Task, typer.Option("--task", help="Traffic type; structured tasks accept more draft tokens.")]
@@ -145,7 +146,8 @@ Examples:
 
 @app.command(epilog=_RECOMMEND_EPILOG)
 def recommend(
-    target: Annotated[str, typer.Option("--target", "-t", help="Target model id; ID@fp8, ID@int4, ID@q4_k_m ask 'what if quantized'.")],
+    target: Annotated[str, typer.Option(
+        "--target", "-t", help="Target model id; ID@fp8, ID@int4, ID@q4_k_m ask 'what if quantized'.")],
     hardware: HardwareOpt = "h100-sxm",
     tp: TpOpt = None,
     batch_size: BatchOpt = 1,
@@ -320,7 +322,8 @@ def rules(
             except KeyError:
                 from specadvisor.schema import did_you_mean
 
-                raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, [r.id for r in rs.rules] + [r.name for r in rs.rules])}") from None
+                names = [r.id for r in rs.rules] + [r.name for r in rs.rules]
+                raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, names)}") from None
         if fmt is OutputFormat.table:
             from specadvisor.render import render_rules
 

@@ -238,7 +238,7 @@ def _validate_k_guidance(params: Mapping[str, Any], path: str, where: str, scope
     if set(params) != {"table"} or not isinstance(table, list) or not table:
         raise InputFileError(path, line_of(params), where, "'k-guidance' takes one key, 'table': a list of rows")
     rows = [validate_mapping(r, _GUIDE_ROW_FIELDS, path, f"{where}.table[{i}]") for i, r in enumerate(table)]
-    return {"table": tuple(sorted(((r["alpha_min"], r["k_min"], r["k_max"]) for r in rows)))}
+    return {"table": tuple(sorted((r["alpha_min"], r["k_min"], r["k_max"]) for r in rows))}
 
 
 def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any] | None:

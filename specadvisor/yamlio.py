@@ -54,10 +54,12 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
     """A safe loader that records marks and refuses duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
         self.flatten_mapping(node)
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
+        from_merge: set[Any] = set()
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -67,8 +69,14 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
                     "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
                 ) from exc
             line = key_node.start_mark.line + 1
-            if key in result:
+            # Keys pulled in by a `<<` merge may be overridden by the mapping's own keys (YAML merge
+            # semantics); only two explicit keys with the same name are a duplicate.
+            if key in result and id(key_node) in explicit and key not in from_merge:
                 raise _DuplicateKey(str(key), line, result.key_lines.get(str(key), result.line))
+            if id(key_node) in explicit:
+                from_merge.discard(key)
+            else:
+                from_merge.add(key)
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[str(key)] = line
         return result

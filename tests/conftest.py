@@ -6,16 +6,30 @@ every user file is written to pytest's tmp_path.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # allow a bare `pytest` without PYTHONPATH or an editable install
-    sys.path.insert(0, str(REPO))
+# Test the installed package when there is one (CI installs a wheel); fall back to the source tree so
+# that a bare `pytest` in a checkout works without PYTHONPATH or an editable install.
+try:
+    import specadvisor  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# specadvisor caches parsed catalogs under ~/.cache/specadvisor; keep the suite's caches (tmp_path user
+# catalogs included) out of the user's home and start every run cold. Set before anything loads a catalog.
+_CACHE_DIR = tempfile.mkdtemp(prefix="specadvisor-test-cache-")
+os.environ["SPECADVISOR_CACHE_DIR"] = _CACHE_DIR
+os.environ.pop("SPECADVISOR_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 
 settings.register_profile("specadvisor", max_examples=200, deadline=None)
 settings.load_profile("specadvisor")

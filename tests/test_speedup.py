@@ -36,7 +36,9 @@ def round_costs(draw, min_draft: float = 0.0) -> RoundCosts:
     def verify(n: int) -> float:
         return target * (1.0 + per_token * (n - 1))
 
-    return RoundCosts(target_step_ms=target, draft_step_ms=draft, verify_ms=verify, round_overhead_ms=overhead)
+    return RoundCosts(
+        target_step_ms=target, draft_step_ms=draft, verify_ms=verify, round_overhead_ms=overhead
+    )
 
 
 # -- tokens_per_round (tau) ------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def test_best_k_returns_the_argmax(values):
 
 @given(st.lists(speedups, min_size=1, max_size=16, unique=True))
 def test_best_k_of_distinct_values_is_exact_argmax(values):
-    assume(all(not math.isclose(a, b, rel_tol=1e-9) for i, a in enumerate(values) for b in values[i + 1:]))
+    assume(all(not math.isclose(a, b, rel_tol=1e-9) for i, a in enumerate(values) for b in values[i + 1 :]))
     curve = {k: v for k, v in enumerate(values, start=1)}
     assert best_k(curve) == max(curve, key=curve.__getitem__)
 
