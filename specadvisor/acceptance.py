@@ -1,9 +1,11 @@
 """A prior for the per-token acceptance rate alpha of a draft/target pair, with a band.
 
-alpha = sigmoid(sum of terms) with terms for the pair's relation, the log size ratio, the size floor,
-distillation, domain mismatch, task, temperature and the draft's quantisation. The coefficients and
-their sources are in `specadvisor/data/coefficients.yaml`. alpha depends only on the pair and the
-workload, never on k: longer drafts lose tokens only through the tau formula.
+alpha = sigmoid(sum of coefficient x feature) with features for the pair's relation, the log size
+ratio, the size floor, distillation, domain mismatch, task, temperature and the draft's quantisation.
+Keeping the model linear on the logit scale makes it fittable by (ridge) least squares, which is what
+`specadvisor calibrate-model` does; the coefficients and their sources are in
+`specadvisor/data/coefficients.yaml`. alpha depends only on the pair and the workload, never on k:
+longer drafts lose tokens only through the tau formula.
 """
 
 from __future__ import annotations
@@ -50,12 +52,80 @@ def is_distilled_for(target: ModelSpec, draft: ModelSpec, catalog: Catalog | Non
     return False
 
 
+def features(
+    *,
+    target_params_b: float,
+    draft_params_b: float,
+    rel: str,
+    distilled: bool,
+    domain_mismatch: bool,
+    task: str,
+    temperature: float,
+    draft_format: str | None,
+    floor_params_b: float,
+) -> dict[str, float]:
+    """The acceptance model's inputs, by coefficient name (see `coefficient_vector`)."""
+    f: dict[str, float] = {
+        "intercept": 1.0,
+        "log10_size_ratio": math.log10(draft_params_b / target_params_b),
+        f"relation:{rel}": 1.0,
+        f"task:{task}": 1.0,
+        "temperature": temperature,
+    }
+    if draft_params_b < floor_params_b:
+        f["size_floor"] = math.log10(floor_params_b / draft_params_b)
+    if distilled:
+        f["distilled"] = 1.0
+    if domain_mismatch:
+        f["domain_mismatch"] = 1.0
+    if draft_format:
+        f[f"quantization:{draft_format}"] = 1.0
+    return f
+
+
+def coefficient_vector(c: AcceptanceCoefficients) -> dict[str, float]:
+    """The coefficients under the same names as `features` uses."""
+    v = {
+        "intercept": c.intercept,
+        "log10_size_ratio": c.log10_size_ratio,
+        "size_floor": -c.below_floor_per_decade,
+        "distilled": c.distilled,
+        "domain_mismatch": c.domain_mismatch,
+        "temperature": c.temperature,
+    }
+    v.update({f"relation:{k}": x for k, x in c.relation.items()})
+    v.update({f"task:{k}": x for k, x in c.task.items()})
+    v.update({f"quantization:{k}": x for k, x in c.quantization.items()})
+    return v
+
+
+def pair_features(target: ModelRef, draft: ModelRef, rel: str, task: str, temperature: float,
+                  coeffs: AcceptanceCoefficients, catalog: Catalog | None = None) -> dict[str, float]:
+    t, d = target.spec, draft.spec
+    return features(
+        target_params_b=t.params_b, draft_params_b=d.params_b, rel=rel,
+        distilled=is_distilled_for(t, d, catalog),
+        domain_mismatch=(t.domain == "code") != (d.domain == "code"),
+        task=task, temperature=temperature,
+        draft_format=draft.weight_format if draft.quantized else None,
+        floor_params_b=coeffs.floor_params_b,
+    )
+
+
 @dataclass(frozen=True)
 class AlphaEstimate:
     alpha: float
     low: float
     high: float
     terms: dict[str, float]  # each contribution on the logit scale, for explanations
+
+
+def alpha_from_features(f: dict[str, float], coeffs: AcceptanceCoefficients) -> AlphaEstimate:
+    cv = coefficient_vector(coeffs)
+    terms = {name: cv.get(name, 0.0) * x for name, x in f.items()}
+    z = sum(terms.values())
+    band = coeffs.band_logit
+    return AlphaEstimate(sigmoid(z), sigmoid(z - band), sigmoid(z + band), terms)
 
 
 def estimate_alpha(
@@ -67,20 +137,4 @@ def estimate_alpha(
     coeffs: AcceptanceCoefficients,
     catalog: Catalog | None = None,
 ) -> AlphaEstimate:
-    t, d = target.spec, draft.spec
-    terms: dict[str, float] = {"intercept": coeffs.intercept}
-    terms["size_ratio"] = coeffs.log10_size_ratio * math.log10(d.params_b / t.params_b)
-    if d.params_b < coeffs.floor_params_b:
-        terms["size_floor"] = -coeffs.below_floor_per_decade * math.log10(coeffs.floor_params_b / d.params_b)
-    terms["relation"] = coeffs.relation[rel]
-    if is_distilled_for(t, d, catalog):
-        terms["distilled"] = coeffs.distilled
-    if (t.domain == "code") != (d.domain == "code"):
-        terms["domain_mismatch"] = coeffs.domain_mismatch
-    terms["task"] = coeffs.task.get(task, 0.0)
-    terms["temperature"] = coeffs.temperature * temperature
-    if draft.quantized:
-        terms["draft_quantization"] = coeffs.quantization.get(draft.weight_format, 0.0)
-    z = sum(terms.values())
-    band = coeffs.band_logit
-    return AlphaEstimate(sigmoid(z), sigmoid(z - band), sigmoid(z + band), terms)
+    return alpha_from_features(pair_features(target, draft, rel, task, temperature, coeffs, catalog), coeffs)

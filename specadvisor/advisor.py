@@ -14,7 +14,7 @@ from typing import Any
 
 from specadvisor.acceptance import estimate_alpha, is_distilled_for, relation
 from specadvisor.catalog import Catalog, Hardware, ModelRef
-from specadvisor.coefficients import ENGINES, TASKS, Coefficients, load_coefficients
+from specadvisor.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
 from specadvisor.compat import engine_verdict, tokenizer_verdict
 from specadvisor.costs import Deployment, forward_cost, max_concurrent_sequences, memory_gb, round_overhead_ms
 from specadvisor.errors import UsageError
@@ -35,7 +35,9 @@ class Workload:
     hardware: str = "h100-sxm"
     tp: int | None = None  # None: the smallest of 1/2/4/8 whose memory holds the target
     batch_size: int = 1
-    context_len: int = 2048
+    # Average tokens in context per sequence. 1024 matches vLLM's serving benchmark default (random
+    # prompts of 1024 tokens, 128 generated); long-context traffic should pass its own figure.
+    context_len: int = 1024
     task: str = "general"
     temperature: float = 0.0
     engine: str = "vllm"
@@ -158,6 +160,34 @@ def _scaled(costs: RoundCosts, factor: float) -> RoundCosts:
     return RoundCosts(costs.target_step_ms, costs.draft_step_ms * factor, verify, costs.round_overhead_ms * factor)
 
 
+def round_costs(
+    target: ModelRef,
+    draft: ModelRef,
+    rw: ResolvedWorkload,
+    c: CostCoefficients,
+    target_costs: dict[tuple[int, int], float] | None = None,
+) -> RoundCosts:
+    """The costs of one speculative round for this pair and workload (see `specadvisor.costs`)."""
+    dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
+    # The draft's weights and KV cache take memory from the target's KV cache, so at high concurrency
+    # speculation runs fewer sequences at once than plain decoding. Compare token throughput at each
+    # one's own running batch: at batch 1 this is the usual per-sequence speedup.
+    b_base = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, c))
+    b = _running_batch(rw.batch_size, max_concurrent_sequences(target, draft, dep, c))
+    cache = target_costs if target_costs is not None else {}
+
+    def verify(n: int) -> float:
+        # The target's costs depend only on the running batch, so candidates share them.
+        key = (b, n)
+        if key not in cache:
+            cache[key] = forward_cost(target, dep, n, c, "target", batch=b).ms
+        return cache[key]
+
+    baseline = verify(1) if b == b_base else forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
+    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
+    return RoundCosts(baseline, td, verify, round_overhead_ms(dep, c, batch=b))
+
+
 def evaluate_pair(
     catalog: Catalog,
     target: ModelRef,
@@ -181,27 +211,9 @@ def evaluate_pair(
         alpha, lo, hi = est.alpha, est.low, est.high
         alpha_source = "estimate"
 
-    dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
     c = coeffs.cost
-    # The draft's weights and KV cache take memory from the target's KV cache, so at high concurrency
-    # speculation runs fewer sequences at once than plain decoding. Compare token throughput at each
-    # one's own running batch: at batch 1 this is the usual per-sequence speedup.
-    b_base = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, c))
-    b = _running_batch(rw.batch_size, max_concurrent_sequences(target, draft, dep, c))
-    cache = target_costs if target_costs is not None else {}
-
-    def verify(n: int) -> float:
-        # The target's costs depend only on the running batch, so candidates share them.
-        key = (b, n)
-        if key not in cache:
-            cache[key] = forward_cost(target, dep, n, c, "target", batch=b).ms
-        return cache[key]
-
-    t1 = verify(1)
-    baseline = forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
-    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
-
-    costs = RoundCosts(baseline, td, verify, round_overhead_ms(dep, c, batch=b))
+    costs = round_costs(target, draft, rw, c, target_costs)
+    t1, td = costs.verify_ms(1), costs.draft_step_ms
     curve = speedup_curve(alpha, costs, rw.max_k)
     kb = best_k(curve)
     k = rw.k if rw.k is not None else kb

@@ -44,6 +44,7 @@ class Engine(StrEnum):
     transformers = "transformers"
     llamacpp = "llamacpp"
     mlx = "mlx"
+    jax = "jax"
 
 
 class Task(StrEnum):
@@ -53,6 +54,7 @@ class Task(StrEnum):
     math = "math"
     summarization = "summarization"
     translation = "translation"
+    edit = "edit"
 
 
 class EmitEngine(StrEnum):
@@ -103,7 +105,8 @@ HardwareOpt = Annotated[str, typer.Option("--hardware", help="Accelerator id or 
 TpOpt = Annotated[int | None, typer.Option(
     "--tp", help="Tensor-parallel size [default: smallest of 1/2/4/8 that holds the target].")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", "-b", help="Concurrent sequences (1 = latency-bound).")]
-ContextOpt = Annotated[int, typer.Option("--context-len", help="Typical tokens in context per sequence (KV cache).")]
+ContextOpt = Annotated[int, typer.Option(
+    "--context-len", help="Average tokens in context per sequence (prompt + generated); sets KV-cache traffic.")]
 TaskOpt = Annotated[Task, typer.Option("--task", help="Traffic type; structured tasks accept more draft tokens.")]
 TempOpt = Annotated[float, typer.Option("--temperature", help="Sampling temperature (0 = greedy).")]
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="Serving engine (overheads and vocab checks differ).")]
@@ -151,7 +154,7 @@ def recommend(
     hardware: HardwareOpt = "h100-sxm",
     tp: TpOpt = None,
     batch_size: BatchOpt = 1,
-    context_len: ContextOpt = 2048,
+    context_len: ContextOpt = 1024,
     task: TaskOpt = Task.general,
     temperature: TempOpt = 0.0,
     engine: EngineOpt = Engine.vllm,
@@ -196,7 +199,7 @@ def compare(
     hardware: HardwareOpt = "h100-sxm",
     tp: TpOpt = None,
     batch_size: BatchOpt = 1,
-    context_len: ContextOpt = 2048,
+    context_len: ContextOpt = 1024,
     task: TaskOpt = Task.general,
     temperature: TempOpt = 0.0,
     engine: EngineOpt = Engine.vllm,
@@ -333,6 +336,56 @@ def rules(
                      "rationale": r.rationale, "remediation": r.remediation, "source": r.source,
                      "verdict": r.verdict} for r in selected]
             _dump({"schema_version": 1, "rules": data}, fmt)
+
+    _run(go)
+
+
+_CALIBRATE_EPILOG = """\
+Examples:
+
+  specadvisor calibrate-model                      # refit on benchmarks/data/calibration.yaml, write fitted.yaml
+
+  specadvisor calibrate-model --loso --dry-run     # also leave-one-source-out errors; write nothing
+
+  specadvisor calibrate-model --data benchmarks/data/calibration.yaml --data my_measurements.yaml --out my_fit.yaml
+"""
+
+
+@app.command("calibrate-model", epilog=_CALIBRATE_EPILOG)
+def calibrate_model(
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="Calibration YAML (repeatable) [default: benchmarks/data/calibration.yaml].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the fitted coefficients "
+                                             "[default: specadvisor/data/fitted.yaml].")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and report; write nothing.")] = False,
+    loso: Annotated[bool, typer.Option("--loso", help="Also refit without each source and report its error.")] = False,
+    catalog: CatalogOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Fit the acceptance and cost coefficients to measured speedups and acceptance rates."""
+
+    def go() -> None:
+        from specadvisor import paths
+        from specadvisor.calibrate import calibrate
+
+        files = list(data) if data else [paths.calibration_path()]
+        for f in files:
+            if not f.exists():
+                from specadvisor.errors import UsageError
+
+                raise UsageError(f"calibration data {f} not found; pass --data FILE (the published set ships in "
+                                 "a source checkout under benchmarks/data/)")
+        target = out or paths.fitted_path()
+        report = calibrate(files, _catalog(catalog), None if dry_run else target, loso=loso,
+                           progress=lambda s: typer.echo(f"  refit without {s}", err=True))
+        if fmt is OutputFormat.table:
+            from specadvisor.render import render_calibration
+
+            render_calibration(report)
+        else:
+            _dump(report, fmt)
+        if not dry_run:
+            typer.echo(f"wrote {target}", err=True)
 
     _run(go)
 

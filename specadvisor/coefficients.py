@@ -15,9 +15,9 @@ from specadvisor import paths
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import load_yaml_file
 
-ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp", "mlx")
+ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp", "mlx", "jax")
 RELATIONS = ("same-family", "other-generation", "shared-tokenizer", "different-tokenizer")
-TASKS = ("general", "chat", "code", "math", "summarization", "translation")
+TASKS = ("general", "chat", "code", "math", "summarization", "translation", "edit")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,25 @@ def parse_coefficients(doc: Any, path: str) -> Coefficients:
     return Coefficients(status=str(doc.get("status", "prior")), cost=cost, acceptance=acc)
 
 
+def merge(base: Any, over: Any) -> Any:
+    """`over` laid on `base`, mapping by mapping (fitted values replace priors key by key)."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(base.get(k), v)
+        return out
+    return over
+
+
 @lru_cache(maxsize=4)
-def load_coefficients(path: str | None = None) -> Coefficients:
+def load_coefficients(path: str | None = None, fitted: str | None = None) -> Coefficients:
+    """The prior coefficients, overlaid by `fitted.yaml` when `calibrate-model` has written one."""
     p = Path(path) if path else paths.coefficients_path()
-    return parse_coefficients(load_yaml_file(p), str(p))
+    doc = load_yaml_file(p)
+    f = Path(fitted) if fitted else paths.fitted_path()
+    if f.exists():
+        fit = load_yaml_file(f)
+        if isinstance(fit, dict) and isinstance(fit.get("overrides"), dict):
+            doc = merge(doc, fit["overrides"])
+            doc["status"] = str(fit.get("status", "fitted"))
+    return parse_coefficients(doc, str(p))

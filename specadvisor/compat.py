@@ -42,7 +42,7 @@ def engine_verdict(engine: str, target: ModelSpec, draft: ModelSpec, tok: str) -
     """What `engine` does with this pair at start-up, from its documented checks."""
     same_rows = target.vocab_size == draft.vocab_size
     rows = f"vocab_size {target.vocab_size} vs {draft.vocab_size}"
-    if engine in ("vllm", "sglang", "trtllm", "mlx"):
+    if engine in ("vllm", "sglang", "trtllm", "mlx", "jax"):
         if tok == "different":
             if same_rows:
                 return EngineVerdict(False, f"{engine} compares only vocab_size ({rows}) and would start, "

@@ -38,5 +38,14 @@ def coefficients_path() -> Path:
     return DATA_DIR / "coefficients.yaml"
 
 
+def calibration_path() -> Path:
+    """The published measurements shipped with a source checkout (not inside a wheel)."""
+    return _REPO_TOP / "benchmarks" / "data" / "calibration.yaml"
+
+
+def fitted_path() -> Path:
+    return DATA_DIR / "fitted.yaml"
+
+
 def constants_path() -> Path:
     return DATA_DIR / "constants.yaml"

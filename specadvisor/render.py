@@ -112,3 +112,36 @@ def render_rules(rules: Sequence[Rule], full: bool = False) -> None:
     for r in rules:
         table.add_row(r.id, r.name, Text(r.severity, style=_SEVERITY_STYLE[r.severity]), r.scope, r.verdict or "")
     con.print(table)
+
+
+def render_calibration(report: dict) -> None:  # type: ignore[type-arg]
+    con = _console()
+    s = report["summary"]
+    con.print(f"[bold]Calibration[/bold]: {s['rows']} rows from {s['sources']} sources; "
+              f"{s['alpha_rows']} measured alpha, {s['speedup_rows']} measured speedup")
+    ct = Table(title="coefficients", header_style="bold")
+    for col in ("name", "prior", "fitted"):
+        ct.add_column(col, justify="left" if col == "name" else "right")
+    for c in report["coefficients"]:
+        ct.add_row(c["name"], f"{c['prior']:g}", f"{c['fitted']:g}")
+    con.print(ct)
+    rt = Table(title="residuals", header_style="bold")
+    for col in ("row", "source", "target", "draft", "alpha pred/meas", "speedup pred (band)", "measured", "error"):
+        rt.add_column(col)
+    for r in report["residuals"]:
+        a = f"{r['alpha_pred']:.2f}" + (f" / {r['alpha_meas']:.2f}" if r["alpha_meas"] is not None else "")
+        sp = meas = err = ""
+        if r["speedup_pred"] is not None:
+            sp = f"{r['speedup_pred']:.2f} ({r['speedup_low']:.2f}-{r['speedup_high']:.2f})"
+            meas = f"{r['speedup_meas']:.2f}"
+            err = f"{(r['speedup_pred'] - r['speedup_meas']) / r['speedup_meas']:+.0%}"
+        rt.add_row(str(r["row"]), r["source"], str(r["target"] or "-"), str(r["draft"] or "-"), a, sp, meas, err)
+    con.print(rt)
+    for label, key in (("in-sample", "in_sample"), ("leave-one-source-out", "leave_one_source_out")):
+        m = s.get(key)
+        if m:
+            cov = "" if m["band_coverage"] is None else f", band coverage {m['band_coverage']:.0%}"
+            con.print(f"{label}: median |speedup error| {m['median_rel_error']:.1%}, within 25% "
+                      f"{m['within_25pct']:.0%} of {m['speedup_rows']} rows, alpha MAE {m['alpha_mae']:.3f} "
+                      f"over {m['alpha_rows']} rows{cov}")
+    con.print(f"bands: alpha +/- {report['band_logit']:.2f} logit, cost uncertainty {report['cost_uncertainty']:.0%}")

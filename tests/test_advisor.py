@@ -293,10 +293,19 @@ def test_temperature_lowers_alpha(catalog):
     assert hot.alpha < cold.alpha
 
 
-def test_code_task_raises_alpha(catalog):
+def test_task_moves_alpha_by_its_coefficient(catalog):
+    """The task enters alpha only through its (fitted) logit coefficient; 'edit' traffic accepts most."""
+    from specadvisor.acceptance import logit
+    from specadvisor.coefficients import load_coefficients
+
+    task_coef = load_coefficients().acceptance.task
     gen = compare(catalog, LLAMA_70B, [LLAMA_1B], Workload(tp=4, task="general")).candidates[0]
-    code = compare(catalog, LLAMA_70B, [LLAMA_1B], Workload(tp=4, task="code")).candidates[0]
-    assert code.alpha > gen.alpha
+    for task in ("code", "edit", "chat"):
+        other = compare(catalog, LLAMA_70B, [LLAMA_1B], Workload(tp=4, task=task)).candidates[0]
+        shift = logit(other.alpha) - logit(gen.alpha)
+        assert shift == pytest.approx(task_coef[task] - task_coef["general"], abs=1e-6)
+    edit = compare(catalog, LLAMA_70B, [LLAMA_1B], Workload(tp=4, task="edit")).candidates[0]
+    assert edit.alpha > gen.alpha
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,194 @@
+"""Published (or a user's own) speculative-decoding measurements, and the model's prediction for each.
+
+A calibration file holds `rows:`, each one measured configuration: target and draft (catalog ids),
+weight formats, hardware, tensor parallelism, batch, k, temperature, task, engine, and what was
+measured - per-token alpha, tau (tokens per target pass, bonus token included) and speedup.
+`use_for` says which measurements are usable; excluded rows keep their reason. Rows whose models have
+no public config may give `target_params_b`/`draft_params_b`/`same_family` for the acceptance fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specadvisor.acceptance import alpha_from_features, features, pair_features, relation
+from specadvisor.advisor import ResolvedWorkload, round_costs
+from specadvisor.catalog import Catalog, ModelRef
+from specadvisor.coefficients import ENGINES, TASKS, Coefficients
+from specadvisor.compat import tokenizer_verdict
+from specadvisor.errors import InputFileError
+from specadvisor.schema import Field, validate_mapping
+from specadvisor.speedup import alpha_from_tau, best_k, speedup_at, speedup_curve
+from specadvisor.weights import WEIGHT_FORMATS, canonical_format
+from specadvisor.yamlio import load_yaml_file
+
+# Typical context of the benchmark prompts when a source does not say (MT-Bench/HumanEval-style
+# prompts plus a few hundred generated tokens).
+DEFAULT_CONTEXT = 1024
+
+_ROW_FIELDS: dict[str, Field] = {
+    "row": Field(int, required=True, minimum=0),
+    "source_id": Field(str, required=True),
+    "source_url": Field(str),
+    "source_where": Field(str),
+    "target": Field(str, nullable=True),
+    "draft": Field(str, nullable=True),
+    "target_format": Field(str, nullable=True),
+    "draft_format": Field(str, nullable=True),
+    "hardware": Field(str, nullable=True),
+    "tp": Field(int, nullable=True, minimum=1),
+    "batch_size": Field(int, nullable=True, minimum=1),
+    "k": Field(int, nullable=True, minimum=1),
+    "temperature": Field(float, nullable=True, minimum=0),
+    "task": Field(str, nullable=True, choices=TASKS),
+    "engine": Field(str, nullable=True, choices=(*ENGINES, "other")),
+    "context_len": Field(int, nullable=True, minimum=1),
+    "alpha": Field(float, nullable=True, minimum=0, maximum=1),
+    "tau": Field(float, nullable=True, minimum=1),
+    "speedup": Field(float, nullable=True, minimum=0, exclusive_minimum=True),
+    "use_for": Field(list, item_kind=str),
+    "exclude_reason": Field(str, nullable=True),
+    "note": Field(str, nullable=True),
+    "target_params_b": Field(float, nullable=True, minimum=0, exclusive_minimum=True),
+    "draft_params_b": Field(float, nullable=True, minimum=0, exclusive_minimum=True),
+    "same_family": Field(bool, nullable=True),
+    # written by `specadvisor measure --save` (a user's own measurements)
+    "measured_at": Field(str, nullable=True),
+}
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    row: int
+    source_id: str
+    target: str | None
+    draft: str | None
+    target_format: str | None
+    draft_format: str | None
+    hardware: str | None
+    tp: int
+    batch_size: int
+    k: int | None
+    temperature: float
+    task: str
+    engine: str
+    context_len: int
+    alpha: float | None
+    tau: float | None
+    speedup: float | None
+    use_for: tuple[str, ...]
+    target_params_b: float | None = None
+    draft_params_b: float | None = None
+    same_family: bool | None = None
+    source_url: str = ""
+
+    @property
+    def measured_alpha(self) -> float | None:
+        """Per-token alpha as reported, or solved from tau and a fixed k."""
+        if self.alpha is not None:
+            return self.alpha
+        if self.tau is not None and self.k is not None and 1.0 <= self.tau <= self.k + 1:
+            return alpha_from_tau(self.tau, self.k)
+        return None
+
+    @property
+    def fits_alpha(self) -> bool:
+        return bool({"alpha", "tau"} & set(self.use_for)) and self.measured_alpha is not None
+
+    @property
+    def fits_speedup(self) -> bool:
+        return "speedup" in self.use_for and self.speedup is not None and self.target is not None \
+            and self.draft is not None and self.hardware is not None
+
+
+def load_calibration(path: Path | str) -> list[CalibrationRow]:
+    p = str(path)
+    doc = load_yaml_file(path)
+    top = validate_mapping(doc, {"rows": Field(list, required=True)}, p, "file")
+    out = []
+    for i, raw in enumerate(top["rows"]):
+        v = validate_mapping(raw, _ROW_FIELDS, p, f"rows[{i}]")
+        for key in ("target_format", "draft_format"):
+            if v[key] is not None:
+                v[key] = canonical_format(v[key])
+                if v[key] not in WEIGHT_FORMATS():
+                    raise InputFileError(p, None, f"rows[{i}].{key}", f"unknown weight format {v[key]!r}")
+        out.append(CalibrationRow(
+            row=v["row"], source_id=v["source_id"], target=v["target"], draft=v["draft"],
+            target_format=v["target_format"], draft_format=v["draft_format"], hardware=v["hardware"],
+            tp=v["tp"] or 1, batch_size=v["batch_size"] or 1, k=v["k"], temperature=v["temperature"] or 0.0,
+            task=v["task"] or "general", engine=v["engine"] if v["engine"] not in (None, "other") else "transformers",
+            context_len=v["context_len"] or DEFAULT_CONTEXT, alpha=v["alpha"], tau=v["tau"], speedup=v["speedup"],
+            use_for=tuple(v["use_for"] or ()), target_params_b=v["target_params_b"],
+            draft_params_b=v["draft_params_b"], same_family=v["same_family"], source_url=v["source_url"] or "",
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class RowPrediction:
+    row: CalibrationRow
+    alpha: float
+    alpha_low: float
+    alpha_high: float
+    k: int
+    speedup: float | None  # end to end: the estimated alpha, as `recommend` predicts
+    speedup_low: float | None
+    speedup_high: float | None
+    speedup_measured_alpha: float | None  # the cost model alone: the row's measured alpha
+
+
+def _ref(catalog: Catalog, model_id: str, fmt: str | None) -> ModelRef:
+    base = catalog.model(model_id)
+    if fmt is None or fmt == base.weight_format:
+        return base
+    return ModelRef(base.spec, fmt, virtual=True)
+
+
+def row_alpha_features(row: CalibrationRow, catalog: Catalog, coeffs: Coefficients) -> dict[str, float]:
+    if row.target is not None and row.draft is not None:
+        target = _ref(catalog, row.target, row.target_format)
+        draft = _ref(catalog, row.draft, row.draft_format)
+        rel = relation(target.spec, draft.spec, tokenizer_verdict(target.spec, draft.spec))
+        return pair_features(target, draft, rel, row.task, row.temperature, coeffs.acceptance, catalog)
+    if row.target_params_b is None or row.draft_params_b is None:
+        raise ValueError(f"row {row.row}: no models and no inline sizes")
+    return features(target_params_b=row.target_params_b, draft_params_b=row.draft_params_b,
+                    rel="same-family" if row.same_family else "shared-tokenizer", distilled=False,
+                    domain_mismatch=False, task=row.task, temperature=row.temperature, draft_format=None,
+                    floor_params_b=coeffs.acceptance.floor_params_b)
+
+
+def predict_row(row: CalibrationRow, catalog: Catalog, coeffs: Coefficients) -> RowPrediction:
+    est = alpha_from_features(row_alpha_features(row, catalog, coeffs), coeffs.acceptance)
+    if not row.fits_speedup:
+        return RowPrediction(row, est.alpha, est.low, est.high, row.k or 0, None, None, None, None)
+    assert row.target is not None and row.draft is not None and row.hardware is not None
+    target = _ref(catalog, row.target, row.target_format)
+    draft = _ref(catalog, row.draft, row.draft_format)
+    rw = ResolvedWorkload(hardware=catalog.hardware_by_name(row.hardware), tp=row.tp, tp_source="given",
+                          batch_size=row.batch_size, effective_batch=row.batch_size, context_len=row.context_len,
+                          task=row.task, temperature=row.temperature, engine=row.engine, max_k=16, k=row.k,
+                          alpha=None)
+    costs = round_costs(target, draft, rw, coeffs.cost)
+    k = row.k or best_k(speedup_curve(est.alpha, costs))
+    from specadvisor.advisor import _scaled  # the same band construction as `recommend`
+
+    u = coeffs.cost.cost_uncertainty
+    s = speedup_at(est.alpha, k, costs)
+    lo = min(s, speedup_at(est.low, k, _scaled(costs, 1 + u)))
+    hi = max(s, speedup_at(est.high, k, _scaled(costs, 1 - u)))
+    m = row.measured_alpha
+    s_m = None
+    if m is not None:
+        k_m = row.k or best_k(speedup_curve(m, costs))
+        s_m = speedup_at(m, k_m, costs)
+    return RowPrediction(row, est.alpha, est.low, est.high, k, s, lo, hi, s_m)
+
+
+def rows_summary(rows: list[CalibrationRow]) -> dict[str, Any]:
+    return {"rows": len(rows), "alpha_rows": sum(r.fits_alpha for r in rows),
+            "speedup_rows": sum(r.fits_speedup for r in rows),
+            "sources": len({r.source_id for r in rows})}

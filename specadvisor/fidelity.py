@@ -1,0 +1,125 @@
+"""How well the model predicts measurements: the metrics `calibrate-model` and benchmarks/fidelity.py print.
+
+Besides specadvisor's own predictions (as shipped, priors only, and leave-one-source-out), two anchors
+are computed on the same rows so the figures have a reference:
+  (a) the practitioner article's headline formula (1 + a + ... + a^k) / (1 + c) with its acceptance
+      guidance (same family 0.80, other generation 0.77, other family 0.55, below 0.5B 0.40, distilled
+      +0.075) and c = draft/target parameters;
+  (b) a fixed alpha = 0.8 (+0.1 for the same family) with speedup (1 + a*k) / (1 + k * ratio^0.65).
+Where a row does not state k, (a) uses the article's k for its alpha and (b) uses k = 5.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specadvisor.acceptance import relation
+from specadvisor.calibration import CalibrationRow, _ref
+from specadvisor.catalog import Catalog
+from specadvisor.compat import tokenizer_verdict
+from specadvisor.fit import Residual, fit, predict
+
+
+@dataclass(frozen=True)
+class Metrics:
+    speedup_rows: int
+    median_rel_error: float
+    within_25pct: float
+    alpha_rows: int
+    alpha_mae: float
+    band_coverage: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"speedup_rows": self.speedup_rows, "median_rel_error": round(self.median_rel_error, 4),
+                "within_25pct": round(self.within_25pct, 4), "alpha_rows": self.alpha_rows,
+                "alpha_mae": round(self.alpha_mae, 4),
+                "band_coverage": None if self.band_coverage is None else round(self.band_coverage, 4)}
+
+
+def metrics(res: Sequence[Residual], with_band: bool = True) -> Metrics:
+    s = [r for r in res if r.speedup_meas is not None and r.speedup_pred is not None]
+    errs = [abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas for r in s]  # type: ignore[operator]
+    a = [abs(r.alpha_pred - r.alpha_meas) for r in res if r.alpha_meas is not None]
+    cov = None
+    if with_band and s:
+        cov = sum(r.speedup_low <= r.speedup_meas <= r.speedup_high for r in s) / len(s)  # type: ignore[operator]
+    return Metrics(len(s), statistics.median(errs) if errs else float("nan"),
+                   sum(e <= 0.25 for e in errs) / len(errs) if errs else float("nan"),
+                   len(a), statistics.mean(a) if a else float("nan"), cov)
+
+
+def leave_one_source_out(rows: Sequence[CalibrationRow], catalog: Catalog,
+                         progress: Callable[[str], None] | None = None) -> list[Residual]:
+    held: list[Residual] = []
+    for src in sorted({r.source_id for r in rows}):
+        test = [r for r in rows if r.source_id == src and (r.fits_alpha or r.fits_speedup)]
+        if not test:
+            continue
+        train = [r for r in rows if r.source_id != src]
+        result = fit(train, catalog)
+        held += predict(test, catalog, result.doc)
+        if progress:
+            progress(src)
+    return held
+
+
+# -- anchors ---------------------------------------------------------------------------------------
+
+
+def _pair(row: CalibrationRow, catalog: Catalog) -> tuple[float, float, str, bool]:
+    if row.target and row.draft:
+        t, d = _ref(catalog, row.target, row.target_format), _ref(catalog, row.draft, row.draft_format)
+        rel = relation(t.spec, d.spec, tokenizer_verdict(t.spec, d.spec))
+        return t.spec.params_b, d.spec.params_b, rel, bool(d.spec.distilled_from)
+    assert row.target_params_b and row.draft_params_b
+    return row.target_params_b, row.draft_params_b, "same-family" if row.same_family else "shared-tokenizer", False
+
+
+def _article_alpha(tp: float, dp: float, rel: str, distilled: bool) -> float:
+    if dp < 0.5:
+        a = 0.40
+    else:
+        a = {"same-family": 0.80, "other-generation": 0.77}.get(rel, 0.55)
+    return min(a + (0.075 if distilled else 0.0), 0.95)
+
+
+def _article_k(a: float) -> int:
+    for threshold, k in ((0.9, 8), (0.85, 7), (0.75, 5), (0.0, 4)):
+        if a >= threshold:
+            return k
+    return 4
+
+
+def anchor_article(rows: Sequence[CalibrationRow], catalog: Catalog) -> list[Residual]:
+    out = []
+    for r in rows:
+        if not (r.fits_alpha or r.fits_speedup):
+            continue
+        tp, dp, rel, dist = _pair(r, catalog)
+        a = _article_alpha(tp, dp, rel, dist)
+        s = None
+        if r.fits_speedup:
+            k = r.k or _article_k(a)
+            s = sum(a ** i for i in range(k + 1)) / (1 + dp / tp)
+        out.append(Residual(r, a, r.measured_alpha if r.fits_alpha else None, s, None, None,
+                            r.speedup if r.fits_speedup else None, r.k))
+    return out
+
+
+def anchor_fixed(rows: Sequence[CalibrationRow], catalog: Catalog) -> list[Residual]:
+    out = []
+    for r in rows:
+        if not (r.fits_alpha or r.fits_speedup):
+            continue
+        tp, dp, rel, _ = _pair(r, catalog)
+        a = 0.8 + (0.1 if rel in ("same-family", "other-generation") else 0.0)
+        s = None
+        if r.fits_speedup:
+            k = r.k or 5
+            s = (1 + a * k) / (1 + k * (dp / tp) ** 0.65)
+        out.append(Residual(r, a, r.measured_alpha if r.fits_alpha else None, s, None, None,
+                            r.speedup if r.fits_speedup else None, r.k))
+    return out

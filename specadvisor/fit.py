@@ -1,0 +1,355 @@
+"""Fitting the acceptance and cost coefficients to measurements (`specadvisor calibrate-model`).
+
+One objective covers both models: squared logit errors of alpha on rows that measured it, plus squared
+log errors of the end-to-end speedup (estimated alpha, as `recommend` predicts) on rows that measured
+speedup, each source weighted by 1/sqrt(its rows) so that no single paper dominates, plus a penalty
+pulling every coefficient toward its sourced prior (a MAP fit: coefficients the data cannot see stay
+where the sources put them). A bounded coordinate search minimises it with numpy; the fit is
+deterministic. After the fit, the bands are set from the residuals: alpha's band to the RMS logit
+residual, the cost uncertainty to the smallest value whose speedup band covers 75% of the rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from specadvisor import paths
+from specadvisor.acceptance import logit, sigmoid
+from specadvisor.advisor import ResolvedWorkload, _scaled, round_costs
+from specadvisor.calibration import CalibrationRow, _ref, row_alpha_features
+from specadvisor.catalog import Catalog, ModelRef
+from specadvisor.coefficients import Coefficients, parse_coefficients
+from specadvisor.speedup import RoundCosts, best_k, speedup_at, speedup_curve
+from specadvisor.yamlio import load_yaml_file
+
+ALPHA_SCALE = 0.3  # typical logit residual: puts alpha and speedup errors on comparable scales
+SPEEDUP_SCALE = 0.2  # typical log-speedup residual
+ACCEPT_PRIOR_SIGMA = 0.75  # logit units
+COST_PRIOR_SIGMA = 1.0  # natural-log units (a factor of e)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One fitted coefficient: a path into the coefficients document, and how it may move."""
+
+    path: tuple[str, ...]
+    log_scale: bool  # cost terms move multiplicatively, acceptance terms additively
+    low: float
+    high: float
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+def _get(doc: dict[str, Any], path: tuple[str, ...]) -> float:
+    node: Any = doc
+    for p in path:
+        node = node[p]
+    return float(node)
+
+
+def _set(doc: dict[str, Any], path: tuple[str, ...], value: float) -> None:
+    node: Any = doc
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = float(value)
+
+
+def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow]) -> list[Param]:
+    """The coefficients the calibration rows can inform; everything else stays at its prior."""
+    out: list[Param] = [
+        Param(("acceptance", "intercept"), False, -3, 6),
+        Param(("acceptance", "log10_size_ratio"), False, 0.0, 3.0),
+        Param(("acceptance", "below_floor_per_decade"), False, 0.0, 3.0),
+        Param(("acceptance", "distilled"), False, 0.0, 2.0),
+        Param(("acceptance", "domain_mismatch"), False, -2.0, 0.0),  # a mismatch cannot help
+        Param(("acceptance", "temperature"), False, -2.0, 0.5),
+    ]
+    for rel in ("other-generation", "shared-tokenizer", "different-tokenizer"):
+        out.append(Param(("acceptance", "relation", rel), False, -4.0, 0.0))  # never better than same-family
+    tasks = {r.task for r in rows} - {"general"}
+    out += [Param(("acceptance", "task", t), False, -2.0, 4.0) for t in sorted(tasks)]
+    # Upper bounds: llm-analysis calls 0.9 of HBM bandwidth aggressive and 0.7 of FLOPs typical (hub-and-cost.md 4.2).
+    out += [Param(("cost", "flops_efficiency"), True, 0.1, 0.8)]
+    kinds = {"gpu", "apple", "cpu", "tpu"}
+    out += [Param(("cost", "bandwidth_efficiency", k), True, 0.2, 0.9) for k in sorted(kinds)]
+    for engine in sorted({r.engine for r in rows if r.fits_speedup}):
+        e = doc["cost"]["engines"][engine]
+        keys = ["forward_overhead_ms", "draft_step_overhead_ms", "layer_overhead_us", "round_overhead_ms"]
+        if any(r.engine == engine and r.fits_speedup and r.batch_size > 1 for r in rows):
+            keys.append("spec_overhead_per_seq_us")  # only concurrency shows a per-sequence cost
+        for key in keys:
+            prior = float(e[key])
+            if prior > 0:  # a zero prior is a structural zero, not a value to scale
+                out.append(Param(("cost", "engines", engine, key), True, prior / 20, prior * 20))
+    return out
+
+
+@dataclass
+class _Prepared:
+    row: CalibrationRow
+    feats: dict[str, float]
+    target: ModelRef | None
+    draft: ModelRef | None
+    rw: ResolvedWorkload | None
+
+
+def _prepare(rows: Sequence[CalibrationRow], catalog: Catalog, base: Coefficients) -> list[_Prepared]:
+    out = []
+    for r in rows:
+        if not (r.fits_alpha or r.fits_speedup):
+            continue
+        feats = row_alpha_features(r, catalog, base)
+        target = draft = rw = None
+        if r.fits_speedup:
+            assert r.target and r.draft and r.hardware
+            target, draft = _ref(catalog, r.target, r.target_format), _ref(catalog, r.draft, r.draft_format)
+            rw = ResolvedWorkload(hardware=catalog.hardware_by_name(r.hardware), tp=r.tp, tp_source="given",
+                                  batch_size=r.batch_size, effective_batch=r.batch_size, context_len=r.context_len,
+                                  task=r.task, temperature=r.temperature, engine=r.engine, max_k=16, k=r.k, alpha=None)
+        out.append(_Prepared(r, feats, target, draft, rw))
+    return out
+
+
+@dataclass(frozen=True)
+class Residual:
+    row: CalibrationRow
+    alpha_pred: float
+    alpha_meas: float | None
+    speedup_pred: float | None
+    speedup_low: float | None
+    speedup_high: float | None
+    speedup_meas: float | None
+    k: int | None
+
+
+class Objective:
+    """Evaluates the fit objective for a coefficients document; caches costs between evaluations."""
+
+    def __init__(self, prepared: list[_Prepared], base_doc: dict[str, Any], params: list[Param]) -> None:
+        self.prepared = prepared
+        self.params = params
+        self.base_doc = base_doc
+        self.prior = np.array([_get(base_doc, p.path) for p in params])
+        counts_a = Counter(p.row.source_id for p in prepared if p.row.fits_alpha)
+        counts_s = Counter(p.row.source_id for p in prepared if p.row.fits_speedup)
+        self.w_alpha = {s: 1 / math.sqrt(n) for s, n in counts_a.items()}
+        self.w_speed = {s: 1 / math.sqrt(n) for s, n in counts_s.items()}
+        self._cost_key: tuple[float, ...] | None = None
+        self._costs: list[RoundCosts | None] = []
+
+    def doc_for(self, x: np.ndarray) -> dict[str, Any]:
+        doc = copy.deepcopy(self.base_doc)
+        for p, v in zip(self.params, x, strict=True):
+            _set(doc, p.path, v)
+        return doc
+
+    def coefficients(self, x: np.ndarray) -> Coefficients:
+        return parse_coefficients(self.doc_for(x), "fit")
+
+    def _round_costs(self, x: np.ndarray, co: Coefficients) -> list[RoundCosts | None]:
+        key = tuple(float(v) for p, v in zip(self.params, x, strict=True) if p.path[0] == "cost")
+        if key != self._cost_key:
+            self._costs = [round_costs(p.target, p.draft, p.rw, co.cost) if p.rw else None for p in self.prepared]
+            self._cost_key = key
+        return self._costs
+
+    def residuals(self, x: np.ndarray, co: Coefficients | None = None) -> list[Residual]:
+        co = co or self.coefficients(x)
+        from specadvisor.acceptance import coefficient_vector
+
+        cv = coefficient_vector(co.acceptance)
+        band = co.acceptance.band_logit
+        u = co.cost.cost_uncertainty
+        costs = self._round_costs(x, co)
+        out = []
+        for p, c in zip(self.prepared, costs, strict=True):
+            z = sum(cv.get(k, 0.0) * v for k, v in p.feats.items())
+            a = sigmoid(z)
+            s = lo = hi = None
+            k = p.row.k
+            if c is not None:
+                k = p.row.k or best_k(speedup_curve(a, c))
+                s = speedup_at(a, k, c)
+                lo = min(s, speedup_at(sigmoid(z - band), k, _scaled(c, 1 + u)))
+                hi = max(s, speedup_at(sigmoid(z + band), k, _scaled(c, 1 - u)))
+            out.append(Residual(p.row, a, p.row.measured_alpha if p.row.fits_alpha else None, s, lo, hi,
+                                p.row.speedup if c is not None else None, k))
+        return out
+
+    use_alpha = True
+    use_speedup = True
+
+    def __call__(self, x: np.ndarray) -> float:
+        total = 0.0
+        for r in self.residuals(x):
+            if r.alpha_meas is not None and self.use_alpha:
+                e = (logit(r.alpha_pred) - logit(r.alpha_meas)) / ALPHA_SCALE
+                total += self.w_alpha[r.row.source_id] * e * e
+            if r.speedup_pred is not None and r.speedup_meas is not None and self.use_speedup:
+                e = math.log(max(r.speedup_pred, 1e-6) / r.speedup_meas) / SPEEDUP_SCALE
+                total += self.w_speed[r.row.source_id] * e * e
+        for p, v, v0 in zip(self.params, x, self.prior, strict=True):
+            if p.log_scale:
+                d = math.log(v / v0) / COST_PRIOR_SIGMA
+            else:
+                d = (v - v0) / ACCEPT_PRIOR_SIGMA
+            total += d * d
+        return total
+
+
+def coordinate_search(f: Callable[[np.ndarray], float], x0: np.ndarray, params: list[Param],
+                      steps: Sequence[float] = (0.8, 0.4, 0.2, 0.1, 0.05, 0.02), max_passes: int = 4) -> np.ndarray:
+    """Bounded coordinate descent: additive steps for acceptance terms, multiplicative for costs."""
+    x = x0.astype(float).copy()
+    best = f(x)
+    for step in steps:
+        for _ in range(max_passes):
+            improved = False
+            for i, p in enumerate(params):
+                for direction in (1.0, -1.0):
+                    trial = x.copy()
+                    trial[i] = x[i] * math.exp(direction * step) if p.log_scale else x[i] + direction * step
+                    trial[i] = min(max(trial[i], p.low), p.high)
+                    if trial[i] == x[i]:
+                        continue
+                    val = f(trial)
+                    if val < best - 1e-12:
+                        x, best, improved = trial, val, True
+                        break
+            if not improved:
+                break
+    return x
+
+
+@dataclass(frozen=True)
+class FitResult:
+    doc: dict[str, Any]
+    params: list[Param]
+    values: dict[str, float]
+    priors: dict[str, float]
+    residuals: list[Residual]
+    band_logit: float
+    cost_uncertainty: float
+
+    def coefficients(self) -> Coefficients:
+        return parse_coefficients(self.doc, "fit")
+
+
+def prior_document() -> dict[str, Any]:
+    return _plain(load_yaml_file(paths.coefficients_path()))
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return x
+
+
+def fit(rows: Sequence[CalibrationRow], catalog: Catalog, base_doc: dict[str, Any] | None = None,
+        coverage_target: float = 0.75, staged: bool = False) -> FitResult:
+    doc = _plain(base_doc) if base_doc is not None else prior_document()
+    base = parse_coefficients(doc, "prior")
+    params = default_params(doc, rows)
+    prepared = _prepare(rows, catalog, base)
+    obj = Objective(prepared, doc, params)
+    x = obj.prior.copy()
+    if staged:
+        # Acceptance from the rows that measured alpha only, then costs from the speedups with that
+        # acceptance model held fixed: speedup-only rows cannot bend acceptance to hide cost errors.
+        acc = [i for i, p in enumerate(params) if p.path[0] == "acceptance"]
+        cost = [i for i, p in enumerate(params) if p.path[0] == "cost"]
+        for idx, (ua, us) in ((acc, (True, False)), (cost, (False, True))):
+            obj.use_alpha, obj.use_speedup = ua, us
+            sub = [params[i] for i in idx]
+
+            def f(y: np.ndarray, idx: list[int] = idx) -> float:
+                z = x.copy()
+                z[idx] = y
+                return obj(z)
+
+            x[idx] = coordinate_search(f, x[idx], sub)
+        obj.use_alpha = obj.use_speedup = True
+    else:
+        x = coordinate_search(obj, x, params)
+    fitted_doc = obj.doc_for(x)
+    # Bands from the residuals.
+    res = obj.residuals(x)
+    logit_res = [logit(r.alpha_pred) - logit(r.alpha_meas) for r in res if r.alpha_meas is not None]
+    band = float(np.sqrt(np.mean(np.square(logit_res)))) if logit_res else doc["acceptance"]["band_logit"]
+    fitted_doc["acceptance"]["band_logit"] = round(band, 3)
+    chosen = 0.6
+    for u in np.arange(0.05, 0.61, 0.05):
+        fitted_doc["cost"]["cost_uncertainty"] = float(u)
+        r2 = obj.residuals(x, parse_coefficients(fitted_doc, "fit"))
+        s_rows = [r for r in r2 if r.speedup_meas is not None and r.speedup_low is not None]
+        cov = np.mean([r.speedup_low <= r.speedup_meas <= r.speedup_high for r in s_rows]) if s_rows else 1.0
+        if cov >= coverage_target:
+            chosen = float(u)
+            break
+    fitted_doc["cost"]["cost_uncertainty"] = round(chosen, 2)
+    final = parse_coefficients(fitted_doc, "fit")
+    return FitResult(doc=fitted_doc, params=params, values={p.name: float(v) for p, v in zip(params, x, strict=True)},
+                     priors={p.name: float(v) for p, v in zip(params, obj.prior, strict=True)},
+                     residuals=obj.residuals(x, final), band_logit=band, cost_uncertainty=chosen)
+
+
+def predict(rows: Sequence[CalibrationRow], catalog: Catalog, doc: dict[str, Any]) -> list[Residual]:
+    """Residuals of `rows` under a coefficients document (no fitting)."""
+    base = parse_coefficients(doc, "eval")
+    prepared = _prepare(rows, catalog, base)
+    obj = Objective(prepared, _plain(doc), [])
+    return obj.residuals(np.array([]), base)
+
+
+def overrides(result: FitResult) -> dict[str, Any]:
+    """Only the fitted values (and the bands), as a document to lay over the priors."""
+    out: dict[str, Any] = {}
+    for p in result.params:
+        node = out
+        for key in p.path[:-1]:
+            node = node.setdefault(key, {})
+        node[p.path[-1]] = round(result.values[p.name], 4)
+    out.setdefault("acceptance", {})["band_logit"] = round(result.band_logit, 3)
+    out.setdefault("cost", {})["cost_uncertainty"] = round(result.cost_uncertainty, 2)
+    return out
+
+
+def _relative(f: str) -> str:
+    try:
+        return str(Path(f).resolve().relative_to(paths.calibration_path().parents[2]))
+    except ValueError:
+        return f
+
+
+def write_fitted(result: FitResult, path: Path, data_files: Sequence[str], summary: dict[str, Any]) -> None:
+    """Write fitted.yaml atomically (a temporary file, then a rename)."""
+    import datetime
+
+    import yaml
+
+    doc = {
+        "status": "fitted",
+        "fitted_on": datetime.date.today().isoformat(),
+        "method": "MAP fit: ridge toward the sourced priors in coefficients.yaml; bounded coordinate search "
+                  "(specadvisor/fit.py)",
+        "data": [_relative(f) for f in data_files],
+        "summary": summary,
+        "overrides": overrides(result),
+    }
+    header = ("# Written by `specadvisor calibrate-model`; do not edit by hand. Each value here replaces the\n"
+              "# prior of the same name in coefficients.yaml, where its source and meaning are documented.\n")
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(header + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
