@@ -1,0 +1,85 @@
+"""How close are specadvisor's predictions to published measurements?
+
+Prints, for benchmarks/data/calibration.yaml (../shared/calibration/published-dev.csv mapped onto the
+catalog), computed in this run:
+  - specadvisor as shipped (fitted coefficients), end to end: estimated alpha, the row's k or the best k;
+  - specadvisor with the priors only (coefficients.yaml, before calibrate-model);
+  - specadvisor leave-one-source-out: refit without each source, predict that source;
+  - anchor (a): the article's headline formula with its alpha guidance and c = parameter ratio;
+  - anchor (b): fixed alpha 0.8 (+0.1 same family), speedup (1 + a*k) / (1 + k * ratio^0.65).
+Metrics: median relative error of speedup, share of rows within 25%, alpha MAE, band coverage.
+Targets (issue 3): median <= 15% (in sample and leave-one-source-out), >= 75% within 25%,
+alpha MAE <= 0.06, band coverage >= 70%.
+
+Usage: python benchmarks/fidelity.py [--no-loso] [--by-source]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from specadvisor import paths  # noqa: E402
+from specadvisor.calibration import load_calibration  # noqa: E402
+from specadvisor.catalog import load_catalog  # noqa: E402
+from specadvisor.fidelity import Metrics, anchor_article, anchor_fixed, leave_one_source_out, metrics  # noqa: E402
+from specadvisor.fit import predict, prior_document  # noqa: E402
+from specadvisor.yamlio import load_yaml_file  # noqa: E402
+
+
+def _fmt(label: str, m: Metrics) -> str:
+    cov = "   -  " if m.band_coverage is None else f"{m.band_coverage:6.0%}"
+    return (f"  {label:44s} {m.median_rel_error:8.1%} {m.within_25pct:9.0%} {m.alpha_mae:9.3f} {cov}"
+            f"   ({m.speedup_rows} speedup rows, {m.alpha_rows} alpha rows)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out refits (~1 min)")
+    ap.add_argument("--by-source", action="store_true", help="also print the shipped model's error per source")
+    args = ap.parse_args()
+    start = time.perf_counter()
+    rows = load_calibration(paths.calibration_path())
+    catalog = load_catalog()
+    prior = prior_document()
+    fitted = load_yaml_file(paths.fitted_path()) if paths.fitted_path().exists() else None
+    from specadvisor.coefficients import merge
+
+    shipped_doc = merge(prior, fitted["overrides"]) if fitted else prior
+    shipped = predict(rows, catalog, shipped_doc)
+    results = [
+        ("specadvisor, fitted (as shipped)", metrics(shipped)),
+        ("specadvisor, priors only", metrics(predict(rows, catalog, prior))),
+    ]
+    if not args.no_loso:
+        held = leave_one_source_out(rows, catalog, lambda s: print(f"  refit without {s}", file=sys.stderr))
+        results.append(("specadvisor, leave-one-source-out", metrics(held, with_band=True)))
+    results += [
+        ("anchor (a): article formula + guidance", metrics(anchor_article(rows, catalog), with_band=False)),
+        ("anchor (b): fixed alpha 0.8/0.9, ratio^0.65", metrics(anchor_fixed(rows, catalog), with_band=False)),
+    ]
+    n_sources = len({r.source_id for r in rows if r.fits_speedup or r.fits_alpha})
+    print(f"calibration set: {len(rows)} rows, {n_sources} sources used "
+          f"({sum(r.fits_speedup for r in rows)} with speedup, {sum(r.fits_alpha for r in rows)} with alpha)")
+    print(f"  {'model':44s} {'median':>8s} {'<=25%':>9s} {'alpha MAE':>9s} {'band':>6s}")
+    for label, m in results:
+        print(_fmt(label, m))
+    if args.by_source:
+        by: dict[str, list[float]] = defaultdict(list)
+        for r in shipped:
+            if r.speedup_meas and r.speedup_pred:
+                by[r.row.source_id].append(abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas)
+        print("  per source (shipped model): median relative speedup error")
+        for src, errs in sorted(by.items()):
+            errs.sort()
+            print(f"    {src:42s} {errs[len(errs) // 2]:7.1%}  ({len(errs)} rows)")
+    print(f"({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

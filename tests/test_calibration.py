@@ -1,0 +1,180 @@
+"""The calibration data set, the fit and calibrate-model: the machinery that sets the model's numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from specadvisor import paths
+from specadvisor.acceptance import coefficient_vector, features, sigmoid
+from specadvisor.calibration import CalibrationRow, load_calibration
+from specadvisor.cli import app
+from specadvisor.coefficients import load_coefficients, parse_coefficients
+from specadvisor.errors import InputFileError
+from specadvisor.fit import default_params, fit, predict, prior_document
+from specadvisor.speedup import tokens_per_round
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[CalibrationRow]:
+    return load_calibration(paths.calibration_path())
+
+
+def test_published_set_is_complete_and_maps_onto_the_catalog(rows, catalog):
+    assert len(rows) == 93
+    assert len({r.source_id for r in rows}) == 16
+    assert sum(r.fits_speedup for r in rows) >= 60
+    assert sum(r.fits_alpha for r in rows) >= 30
+    for r in rows:
+        if r.target:
+            catalog.model(r.target)
+        if r.draft:
+            catalog.model(r.draft)
+        if r.hardware:
+            catalog.hardware_by_name(r.hardware)
+        if r.target is None:
+            assert r.fits_speedup is False
+
+
+def test_excluded_rows_say_why():
+    import yaml
+
+    raw = yaml.safe_load(paths.calibration_path().read_text())["rows"]
+    for r in raw:
+        if not r["use_for"]:
+            assert r["exclude_reason"], f"row {r['row']} is excluded without a reason"
+
+
+def test_measured_alpha_comes_from_tau_when_only_tau_is_reported():
+    row = CalibrationRow(row=1, source_id="s", target=None, draft=None, target_format=None, draft_format=None,
+                         hardware=None, tp=1, batch_size=1, k=4, temperature=0.0, task="general", engine="vllm",
+                         context_len=1024, alpha=None, tau=tokens_per_round(0.72, 4), speedup=None, use_for=("tau",))
+    assert row.measured_alpha == pytest.approx(0.72, abs=1e-6)
+
+
+def test_bad_calibration_file_names_file_line_and_field(tmp_path):
+    f = tmp_path / "cal.yaml"
+    f.write_text("rows:\n  - row: 1\n    source_id: x\n    speedup: -2\n")
+    with pytest.raises(InputFileError) as exc:
+        load_calibration(f)
+    msg = str(exc.value)
+    assert str(f) in msg and ":4:" in msg and "speedup" in msg
+
+
+def _synthetic_alpha_rows(true_shift: float) -> list[CalibrationRow]:
+    """Rows whose alpha follows the prior model with the intercept moved by `true_shift`."""
+    doc = prior_document()
+    co = parse_coefficients(doc, "t").acceptance
+    cv = coefficient_vector(co)
+    out = []
+    for i, (tp, dp) in enumerate([(70, 1), (70, 8), (32, 1.7), (32, 4), (8, 1), (13, 0.07), (7, 0.07), (405, 8)]):
+        f = features(target_params_b=tp, draft_params_b=dp, rel="same-family", distilled=False, domain_mismatch=False,
+                     task="general", temperature=0.0, draft_format=None, floor_params_b=co.floor_params_b)
+        z = sum(cv.get(k, 0.0) * v for k, v in f.items()) + true_shift
+        out.append(CalibrationRow(row=i, source_id=f"src{i % 3}", target=None, draft=None, target_format=None,
+                                  draft_format=None, hardware=None, tp=1, batch_size=1, k=None, temperature=0.0,
+                                  task="general", engine="vllm", context_len=1024, alpha=sigmoid(z), tau=None,
+                                  speedup=None, use_for=("alpha",), target_params_b=tp, draft_params_b=dp,
+                                  same_family=True))
+    return out
+
+
+def test_fit_recovers_a_known_acceptance_shift(catalog):
+    rows = _synthetic_alpha_rows(-0.6)
+    before = predict(rows, catalog, prior_document())
+    result = fit(rows, catalog)
+    after = result.residuals
+    err_before = sum(abs(r.alpha_pred - r.alpha_meas) for r in before)
+    err_after = sum(abs(r.alpha_pred - r.alpha_meas) for r in after)
+    assert err_after < 0.3 * err_before
+    assert result.values["acceptance.intercept"] < result.priors["acceptance.intercept"] - 0.3
+
+
+def test_fit_recovers_a_known_engine_overhead(catalog):
+    """Speedups generated with vLLM's draft-step overhead at 4x its prior: the fit absorbs the gap."""
+    doc = prior_document()
+    truth = json.loads(json.dumps(doc))
+    truth["cost"]["engines"]["vllm"]["draft_step_overhead_ms"] *= 4
+    base = [CalibrationRow(row=i, source_id=f"s{i}", target=t, draft=d, target_format=None, draft_format=None,
+                           hardware="h100-sxm", tp=tp, batch_size=1, k=k, temperature=0.0, task="general",
+                           engine="vllm", context_len=1024, alpha=None, tau=None, speedup=1.0, use_for=("speedup",))
+            for i, (t, d, tp, k) in enumerate([
+                ("meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 4, 5),
+                ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 1, 4),
+                ("Qwen/Qwen3-32B", "Qwen/Qwen3-0.6B", 1, 6),
+                ("Qwen/Qwen3-14B", "Qwen/Qwen3-1.7B", 1, 3)])]
+    measured = predict(base, catalog, truth)
+    rows = [CalibrationRow(**{**r.__dict__, "speedup": m.speedup_pred}) for r, m in zip(base, measured, strict=True)]
+    before = [abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas for r in predict(rows, catalog, doc)]
+    result = fit(rows, catalog)
+    after = [abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas for r in result.residuals]
+    assert max(before) > 0.08  # the perturbation is visible ...
+    assert sum(after) < 0.35 * sum(before)  # ... and the fit removes most of it
+    moved = {k for k, v in result.values.items() if k.startswith("cost.") and abs(v / result.priors[k] - 1) > 0.05}
+    assert moved, "the fit should move some cost coefficient"
+
+
+def test_fitted_overlay_is_loaded_and_within_bounds(rows):
+    co = load_coefficients()
+    if not paths.fitted_path().exists():
+        pytest.skip("no fitted.yaml shipped")
+    assert co.status == "fitted"
+    import yaml
+
+    over = yaml.safe_load(paths.fitted_path().read_text())["overrides"]
+    for p in default_params(prior_document(), rows):
+        node = over
+        for key in p.path:
+            node = node[key]
+        assert p.low - 1e-9 <= node <= p.high + 1e-9, p.name
+    assert co.acceptance.intercept == pytest.approx(over["acceptance"]["intercept"])
+
+
+def test_shipped_fit_meets_its_in_sample_targets(rows, catalog):
+    """The numbers README's accuracy table reports, recomputed (no refit)."""
+    from specadvisor.coefficients import merge
+    from specadvisor.fidelity import metrics
+    from specadvisor.yamlio import load_yaml_file
+
+    if not paths.fitted_path().exists():
+        pytest.skip("no fitted.yaml shipped")
+    doc = merge(prior_document(), load_yaml_file(paths.fitted_path())["overrides"])
+    m = metrics(predict(rows, catalog, doc))
+    assert m.median_rel_error <= 0.15
+    assert m.within_25pct >= 0.75
+    assert m.alpha_mae <= 0.06
+    assert m.band_coverage is not None and m.band_coverage >= 0.70
+
+
+def test_calibrate_model_cli_dry_run_and_out(tmp_path):
+    data = tmp_path / "cal.yaml"
+    data.write_text(textwrap.dedent("""\
+        rows:
+          - {row: 1, source_id: mine, target: Qwen/Qwen3-32B, draft: Qwen/Qwen3-1.7B, hardware: h100-sxm, tp: 1,
+             batch_size: 1, k: 4, temperature: 0, task: code, engine: vllm, alpha: 0.72, speedup: 1.9,
+             use_for: [alpha, speedup]}
+          - {row: 2, source_id: mine, target: meta-llama/Llama-3.1-70B-Instruct, draft: meta-llama/Llama-3.2-1B-Instruct,
+             hardware: h100-sxm, tp: 4, batch_size: 1, k: 5, engine: vllm, speedup: 2.2, use_for: [speedup]}
+        """))
+    runner = CliRunner()
+    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--dry-run", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["summary"]["speedup_rows"] == 2
+    assert not list(tmp_path.glob("*fitted*"))
+    out = tmp_path / "fitted.yaml"
+    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--out", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    co = load_coefficients(fitted=str(out))
+    assert co.status == "fitted"
+    assert not math.isnan(co.cost.flops_efficiency)
+
+
+def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(app, ["calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run"])
+    assert res.exit_code == 2
+    assert "not found" in res.stderr and "Traceback" not in res.output
