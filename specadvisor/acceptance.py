@@ -120,8 +120,20 @@ class AlphaEstimate:
     terms: dict[str, float]  # each contribution on the logit scale, for explanations
 
 
+_VECTORS: dict[int, tuple[AcceptanceCoefficients, dict[str, float]]] = {}
+
+
+def _cached_vector(coeffs: AcceptanceCoefficients) -> dict[str, float]:
+    """coefficient_vector, built once per coefficients object (a recommend call scores hundreds of pairs)."""
+    hit = _VECTORS.get(id(coeffs))
+    if hit is None or hit[0] is not coeffs:
+        hit = (coeffs, coefficient_vector(coeffs))
+        _VECTORS[id(coeffs)] = hit
+    return hit[1]
+
+
 def alpha_from_features(f: dict[str, float], coeffs: AcceptanceCoefficients) -> AlphaEstimate:
-    cv = coefficient_vector(coeffs)
+    cv = _cached_vector(coeffs)
     terms = {name: cv.get(name, 0.0) * x for name, x in f.items()}
     z = sum(terms.values())
     band = coeffs.band_logit

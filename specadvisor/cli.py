@@ -306,12 +306,19 @@ def hardware(catalog: CatalogOpt = None, fmt: FormatOpt = OutputFormat.table) ->
     _run(go)
 
 
+class RulesFormat(StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
 @app.command()
 def rules(
     rule_id: Annotated[str | None, typer.Argument(help="Show one rule (id or name).")] = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: Annotated[RulesFormat, typer.Option("--format", "-f", help="Output format.")] = RulesFormat.table,
 ) -> None:
-    """List the rules (from rules/*.yaml) or show one in full."""
+    """List the rules (from rules/*.yaml) or show one in full (what, why, how to fix, source)."""
 
     def go() -> None:
         from specadvisor.errors import UsageError
@@ -327,15 +334,19 @@ def rules(
 
                 names = [r.id for r in rs.rules] + [r.name for r in rs.rules]
                 raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, names)}") from None
-        if fmt is OutputFormat.table:
+        if fmt is RulesFormat.table:
             from specadvisor.render import render_rules
 
             render_rules(selected, full=rule_id is not None)
+        elif fmt is RulesFormat.markdown:
+            from specadvisor.rules_doc import rules_markdown
+
+            sys.stdout.write(rules_markdown(selected))
         else:
             data = [{"id": r.id, "name": r.name, "severity": r.severity, "scope": r.scope, "summary": r.summary,
                      "rationale": r.rationale, "remediation": r.remediation, "source": r.source,
                      "verdict": r.verdict} for r in selected]
-            _dump({"schema_version": 1, "rules": data}, fmt)
+            _dump({"schema_version": 1, "rules": data}, OutputFormat(fmt.value))
 
     _run(go)
 
@@ -392,3 +403,4 @@ def calibrate_model(
 
 def main() -> None:
     app()
+from specadvisor import cli_check as _cli_check  # noqa: E402,F401  (registers `check`)

@@ -83,12 +83,81 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "target_memory_gb": "target weight memory, GB",
         "usable_memory_gb": "memory usable across the TP group, GB",
     },
+    "config": {
+        "file": "the checked file",
+        "engine": "engine the config launches (vllm, sglang, trtllm, llamacpp, tgi, ollama)",
+        "engine_version": "engine version from the container image tag or the deployment file",
+        "engine_version_known": "whether the engine version is known",
+        "target": "target model as written",
+        "draft": "draft model as written",
+        "target_known": "whether the target resolves to a catalog model",
+        "draft_known": "whether the draft resolves to a catalog model",
+        "target_params_b": "target parameters, billions",
+        "draft_params_b": "draft parameters, billions",
+        "relation": "same-family | other-generation | shared-tokenizer | different-tokenizer",
+        "tokenizer": "identical | identical-padded | superset | different",
+        "engine_accepts": "whether the engine's start-up checks accept the pair",
+        "engine_note": "what the engine does with the pair",
+        "target_quantized": "whether the target's weights are quantized",
+        "draft_quantized": "whether the draft's weights are quantized",
+        "target_precision": "weight format of the target",
+        "draft_precision": "weight format of the draft",
+        "method": "speculative method (vLLM method / SGLang algorithm)",
+        "k": "drafted tokens per round as configured",
+        "k_best": "draft length with the highest predicted speedup",
+        "k_loss": "share of the best predicted speedup that the configured k gives up",
+        "speedup": "predicted speedup at the configured k and batch",
+        "speedup_best": "predicted speedup at the best k",
+        "alpha": "estimated per-token acceptance",
+        "batch_size": "declared concurrency (specadvisor.yaml or .specadvisor.yaml defaults)",
+        "batch_declared": "whether the concurrency was declared",
+        "hardware": "accelerator the prediction assumes",
+        "tp": "target tensor-parallel size",
+        "draft_tp": "draft tensor-parallel size",
+        "spec_config": "whether a speculative config is present",
+        "spec_has_tp_key": "tensor_parallel_size appears inside speculative_config",
+        "legacy_spec_flags": "whether removed vLLM V0 speculative flags are used",
+        "legacy_flag_names": "the removed flags used",
+        "spec_max_model_len": "speculative max_model_len",
+        "draft_max_context": "the draft's max_position_embeddings",
+        "disable_padded_drafter_batch": "disable_padded_drafter_batch set in speculative_config",
+        "sglang_spec_params_set": "how many of SGLang's num-steps/eagle-topk/num-draft-tokens are set",
+        "sglang_steps": "SGLang --speculative-num-steps",
+        "sglang_topk": "SGLang --speculative-eagle-topk",
+        "sglang_num_draft_tokens": "SGLang --speculative-num-draft-tokens",
+        "sglang_chain_tokens": "tokens a chain of --speculative-num-steps verifies (steps + 1)",
+        "trtllm_decoding_type": "TensorRT-LLM speculative_config.decoding_type",
+        "trtllm_has_speculative_model": "whether TensorRT-LLM's speculative_model is set",
+        "trtllm_disable_overlap": "TensorRT-LLM disable_overlap_scheduler",
+        "llamacpp_draft_min": "llama.cpp --draft-min",
+        "tgi_draft_requested": "a TGI launch asks for a draft model",
+        "ollama_draft_requested": "an Ollama config asks for a draft model",
+        "problem_kind": "parse-error | config-parse-error (a file or value that could not be read)",
+        "problem": "what could not be read",
+    },
 }
+
+def _version(v: Any) -> tuple[int, ...]:
+    parts = []
+    for piece in str(v).lstrip("v").split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    if not parts:
+        raise TypeError(f"not a version: {v!r}")
+    return tuple(parts) + (0,) * (3 - len(parts))
+
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
     "eq": operator.eq, "ne": operator.ne,
     "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
+    # versions compare numerically: "0.10.1" > "0.9"
+    "version_lt": lambda a, b: _version(a) < _version(b),
+    "version_ge": lambda a, b: _version(a) >= _version(b),
+    # `missing: true` holds when the fact is absent (None); `missing: false` when it is present
+    "missing": lambda a, b: (a is None) == bool(b),
 }
 
 _RULE_FIELDS: dict[str, Field] = {
@@ -105,6 +174,8 @@ _RULE_FIELDS: dict[str, Field] = {
     "verdict": Field(str, choices=VERDICTS + WORKLOAD_VERDICTS),
     "examples": Field(dict, required=True),
     "aliases": Field(list, item_kind=str),
+    "locate": Field(str),  # config rules: the fact whose file position a finding points at
+    "settings": Field(dict),  # named thresholds that conditions read as "$name"; .specadvisor.yaml may override
 }
 _CONDITION_FIELDS = {"fact": Field(str, required=True), "op": Field(str, required=True, choices=tuple(_OPS)),
                      "value": Field(object), "other": Field(str)}
@@ -119,14 +190,18 @@ class Condition:
     value: Any = None
     other: str | None = None
 
-    def holds(self, facts: Mapping[str, Any]) -> bool:
+    def holds(self, facts: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> bool:
         left = facts.get(self.fact)
         right = facts.get(self.other) if self.other else self.value
+        if isinstance(right, str) and right.startswith("$") and settings is not None:
+            right = settings.get(right[1:])
+        if self.op == "missing":
+            return _OPS["missing"](left, right)
         if left is None or right is None:
             return False
         try:
             return bool(_OPS[self.op](left, right))
-        except TypeError:
+        except (TypeError, ValueError):
             return False
 
 
@@ -145,6 +220,8 @@ class Rule:
     examples: Mapping[str, Any]
     verdict: str | None = None
     aliases: tuple[str, ...] = ()
+    locate: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
     origin: str = field(default="", compare=False)
 
 
@@ -225,9 +302,10 @@ def _validate_facts_params(params: Mapping[str, Any], path: str, where: str, sco
     return {k: _parse_conditions(params[k], path, f"{where}.{k}", scope) for k in keys}
 
 
-def _eval_facts(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any] | None:
-    ok_all = all(c.holds(facts) for c in params.get("all", ()))
-    ok_any = any(c.holds(facts) for c in params["any"]) if "any" in params else True
+def _eval_facts(params: Mapping[str, Any], facts: Mapping[str, Any],
+                settings: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    ok_all = all(c.holds(facts, settings) for c in params.get("all", ()))
+    ok_any = any(c.holds(facts, settings) for c in params["any"]) if "any" in params else True
     return {} if ok_all and ok_any else None
 
 
@@ -241,7 +319,8 @@ def _validate_k_guidance(params: Mapping[str, Any], path: str, where: str, scope
     return {"table": tuple(sorted((r["alpha_min"], r["k_min"], r["k_max"]) for r in rows))}
 
 
-def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any] | None:
+def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any],
+                     settings: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     alpha, k = facts.get("alpha"), facts.get("k")
     if alpha is None or k is None:
         return None
@@ -254,20 +333,41 @@ def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dic
     return {"k_guide_min": k_min, "k_guide_max": k_max}
 
 
+PROBLEM_KINDS = ("parse-error", "config-parse-error")
+
+
+def _validate_problem(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:
+    if scope != "config" or set(params) != {"kind"} or params["kind"] not in PROBLEM_KINDS:
+        raise InputFileError(path, line_of(params), where,
+                             f"'problem' applies to config rules and takes kind: one of {', '.join(PROBLEM_KINDS)}")
+    return {"kind": params["kind"]}
+
+
+def _eval_problem(params: Mapping[str, Any], facts: Mapping[str, Any],
+                  settings: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """Problems found while reading a file arrive as facts `problem_kind` and `problem`."""
+    return {} if facts.get("problem_kind") == params["kind"] else None
+
+
 _KINDS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[..., dict[str, Any] | None], tuple[str, ...]]] = {
     # kind: (validate params, evaluate -> extra template values or None, extra template names)
     "facts": (_validate_facts_params, _eval_facts, ()),
     "k-guidance": (_validate_k_guidance, _eval_k_guidance, ("k_guide_min", "k_guide_max")),
+    "problem": (_validate_problem, _eval_problem, ()),
 }
 CHECK_KINDS = tuple(_KINDS)
 
 
-def evaluate(rule: Rule, facts: Mapping[str, Any]) -> Reason | None:
+def evaluate(rule: Rule, facts: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> Reason | None:
+    """The rule's reason if it fires on `facts`; `settings` override the rule's own named thresholds."""
     _, run, _ = _KINDS[rule.check]
-    extra = run(rule.params, facts)
+    merged = {**rule.settings, **settings} if settings else rule.settings
+    extra = run(rule.params, facts, merged)
     if extra is None:
         return None
     values = {**facts, **extra} if extra else facts
+    if merged:
+        values = {**merged, **values}
     return Reason(rule.id, rule.name, rule.severity, rule.summary, rule.remediation, values)
 
 
@@ -284,7 +384,19 @@ def _rule_from_mapping(raw: Any, path: str, index: int) -> Rule:
                              f"unknown check kind {v['check']!r}{did_you_mean(v['check'], CHECK_KINDS)}")
     validate, _, extra_names = _KINDS[v["check"]]
     params = validate(v["params"], path, f"{label}.params", v["scope"])
-    allowed = set(SCOPE_FACTS[v["scope"]]) | set(extra_names)
+    settings = dict(v["settings"] or {})
+    for name, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InputFileError(path, line_of(v["settings"], name), f"{label}.settings.{name}",
+                                 f"a setting is a number or a string, got {value!r}")
+    for cond in (*params.get("all", ()), *params.get("any", ())) if v["check"] == "facts" else ():
+        if isinstance(cond.value, str) and cond.value.startswith("$") and cond.value[1:] not in settings:
+            raise InputFileError(path, line_of(raw, "params"), f"{label}.params",
+                                 f"{cond.value} names no entry of the rule's settings{did_you_mean(cond.value[1:], settings)}")
+    if v["locate"] is not None and v["locate"] not in SCOPE_FACTS[v["scope"]]:
+        raise InputFileError(path, line_of(raw, "locate"), f"{label}.locate",
+                             f"unknown {v['scope']} fact {v['locate']!r}{did_you_mean(v['locate'], SCOPE_FACTS[v['scope']])}")
+    allowed = set(SCOPE_FACTS[v["scope"]]) | set(extra_names) | set(settings)
     for key in ("summary", "remediation"):
         try:
             names = template_fields(v[key])
@@ -307,7 +419,7 @@ def _rule_from_mapping(raw: Any, path: str, index: int) -> Rule:
     return Rule(id=v["id"], name=v["name"], severity=v["severity"], scope=v["scope"], summary=v["summary"],
                 rationale=v["rationale"], remediation=v["remediation"], source=v["source"], check=v["check"],
                 params=params, examples=examples, verdict=verdict, aliases=tuple(v["aliases"] or ()),
-                origin=f"{path}:{line_of(raw) or 0}")
+                locate=v["locate"], settings=settings, origin=f"{path}:{line_of(raw) or 0}")
 
 
 @dataclass(frozen=True)

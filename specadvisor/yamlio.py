@@ -8,6 +8,9 @@ records the 1-based line of each mapping and each key so that validation errors 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,29 @@ from specadvisor.errors import InputFileError
 MAX_YAML_BYTES = 8 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class NodeMark:
+    """Where a YAML value sits in its file: 1-based line and column, character span, scalar style."""
+
+    line: int
+    col: int
+    start: int
+    end: int
+    style: str | None  # None for plain scalars and collections, or one of ' " | >
+
+
+def _mark(node: yaml.Node) -> NodeMark:
+    style = getattr(node, "style", None)
+    return NodeMark(node.start_mark.line + 1, node.start_mark.column + 1, node.start_mark.index,
+                    node.end_mark.index, style or None)
+
+
 class LineDict(dict):
-    """A dict that knows its own line and the line of each key."""
+    """A dict that knows its own line and the line of each key (and where each value sits)."""
 
     line: int = 0
     key_lines: dict[str, int]
+    value_marks: dict[str, NodeMark]
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -35,6 +56,7 @@ class LineList(list):
 
     line: int = 0
     item_lines: list[int]
+    item_marks: list[NodeMark]
 
 
 class _DuplicateKey(Exception):
@@ -59,6 +81,7 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
+        result.value_marks = {}
         from_merge: set[Any] = set()
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -79,12 +102,14 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
                 from_merge.add(key)
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[str(key)] = line
+            result.value_marks[str(key)] = _mark(value_node)
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        result.item_marks = [_mark(child) for child in node.value]
         return result
 
 
@@ -92,10 +117,11 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mappi
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 
 
-def load_yaml_text(text: str, path: str) -> Any:
-    """Parse one YAML document; every failure becomes an `InputFileError` naming `path` and line."""
+@contextmanager
+def _yaml_errors(path: str) -> Iterator[None]:
+    """Turn every parser failure into an `InputFileError` naming `path` and the line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a safe loader
+        yield
     except _DuplicateKey as dup:
         raise InputFileError(
             path, dup.line, dup.key, f"duplicate key (first defined on line {dup.first_line})"
@@ -109,6 +135,18 @@ def load_yaml_text(text: str, path: str) -> Any:
         raise InputFileError(path, None, None, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise InputFileError(path, None, None, "invalid YAML: nesting is too deep") from None
+
+
+def load_yaml_text(text: str, path: str) -> Any:
+    """Parse one YAML document; every failure becomes an `InputFileError` naming `path` and line."""
+    with _yaml_errors(path):
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a safe loader
+
+
+def load_yaml_documents(text: str, path: str) -> list[Any]:
+    """Every document of a multi-document YAML stream (Kubernetes manifests), with the same checks."""
+    with _yaml_errors(path):
+        return list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - _LineLoader is a safe loader
 
 
 def read_text_file(path: Path | str) -> str:

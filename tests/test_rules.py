@@ -81,6 +81,9 @@ def test_message_renders_fully_with_all_facts(rule):
     """With every fact of its scope present, neither template is left with a raw {placeholder}."""
     facts = _full_facts(rule.scope)
     facts.update(rule.examples["fail"])
+    for cond in (*rule.params.get("all", ()), *rule.params.get("any", ())) if rule.check == "facts" else ():
+        if cond.op == "missing" and cond.value:
+            facts.pop(cond.fact, None)  # the rule fires on an absent fact
     reason = evaluate(rule, facts)
     assert reason is not None
     for text in (reason.message, reason.remediation):
@@ -132,6 +135,18 @@ def _full_facts(scope: str) -> dict:
         "target_memory_gb": 141.1,
         "usable_memory_gb": 288.0,
     }
+    sample.update({
+        # config scope (specadvisor check)
+        "file": "deploy/serve.sh", "engine_version": "0.15.1", "engine_version_known": True, "target_known": True,
+        "draft_known": True, "method": "draft_model", "k_loss": 0.25, "speedup_best": 2.4, "batch_declared": True,
+        "draft_tp": 4, "spec_config": True, "spec_has_tp_key": False, "legacy_spec_flags": False,
+        "legacy_flag_names": "--speculative-model", "spec_max_model_len": 8192, "draft_max_context": 131072,
+        "disable_padded_drafter_batch": False, "sglang_spec_params_set": 3, "sglang_steps": 4, "sglang_topk": 1,
+        "sglang_num_draft_tokens": 5, "sglang_chain_tokens": 5, "trtllm_decoding_type": "DraftTarget",
+        "trtllm_has_speculative_model": True, "trtllm_disable_overlap": True, "llamacpp_draft_min": 1,
+        "tgi_draft_requested": False, "ollama_draft_requested": False, "problem_kind": None,
+        "problem": "invalid YAML",
+    })
     assert set(SCOPE_FACTS[scope]) <= set(sample)
     return {k: sample[k] for k in SCOPE_FACTS[scope]}
 

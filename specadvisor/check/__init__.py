@@ -1,0 +1,1 @@
+"""`specadvisor check`: lint speculative-decoding deployment configs against the rules in rules/."""

@@ -1,0 +1,104 @@
+"""`.specadvisor.yaml`: which rules run, at what severity and thresholds, and the workload to assume.
+
+Found in the working directory or its parents (or given with --config). Every key is validated:
+unknown keys and unknown rule ids are errors with a did-you-mean, because a typo that silently
+disables a check is worse than no check.
+
+    select: [SPEC1, SPEC301]          # ids, names or id prefixes; default: every rule
+    ignore: [SPEC322]
+    fail_on: error                    # error | warning | info
+    rules:
+      SPEC241: {severity: error, params: {max_loss: 0.2}}
+    defaults: {hardware: h100-sxm, batch_size: 32, context_len: 1024, task: chat, engine_version: "0.15.0"}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from specadvisor.check.facts import Defaults
+from specadvisor.errors import InputFileError
+from specadvisor.rules import SEVERITIES, Rule, RuleSet
+from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
+from specadvisor.yamlio import load_yaml_file
+
+CONFIG_NAMES = (".specadvisor.yaml", ".specadvisor.yml")
+
+_TOP = {"select": Field(list, item_kind=str), "ignore": Field(list, item_kind=str),
+        "fail_on": Field(str, choices=SEVERITIES), "rules": Field(dict), "defaults": Field(dict)}
+_RULE = {"severity": Field(str, choices=SEVERITIES), "params": Field(dict)}
+_DEFAULTS = {"hardware": Field(str), "batch_size": Field(int, minimum=1), "context_len": Field(int, minimum=1),
+             "task": Field(str), "engine_version": Field(str)}
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> overridden settings
+    defaults: Defaults = Defaults()
+    path: str | None = None
+
+    def enabled(self, rule: Rule) -> bool:
+        def match(sel: str) -> bool:
+            s = sel.lower()
+            return rule.id.lower().startswith(s) or rule.name.lower() == s or s in (a.lower() for a in rule.aliases)
+
+        if self.select and not any(match(s) for s in self.select):
+            return False
+        return not any(match(s) for s in self.ignore)
+
+
+def find_config(start: Path) -> Path | None:
+    for d in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (d / name).is_file():
+                return d / name
+    return None
+
+
+def _known(rules: RuleSet, sel: str) -> bool:
+    s = sel.lower()
+    return any(r.id.lower().startswith(s) or r.name.lower() == s for r in rules.rules)
+
+
+def load_config(path: Path, rules: RuleSet) -> CheckConfig:
+    p = str(path)
+    doc = load_yaml_file(path)
+    if doc is None:
+        return CheckConfig(path=p)
+    v = validate_mapping(doc, _TOP, p, "config")
+    names = [r.id for r in rules.rules] + [r.name for r in rules.rules]
+    for key in ("select", "ignore"):
+        for sel in v[key] or ():
+            if not _known(rules, sel):
+                raise InputFileError(p, line_of(doc, key), key, f"no rule matches {sel!r}{did_you_mean(sel, names)}")
+    severity: dict[str, str] = {}
+    settings: dict[str, dict[str, Any]] = {}
+    for rule_key, raw in (v["rules"] or {}).items():
+        try:
+            rule = rules.get(str(rule_key))
+        except KeyError:
+            raise InputFileError(p, line_of(v["rules"], str(rule_key)), f"rules.{rule_key}",
+                                 f"unknown rule{did_you_mean(str(rule_key), names)}") from None
+        r = validate_mapping(raw, _RULE, p, f"rules.{rule_key}")
+        if r["severity"]:
+            severity[rule.id] = r["severity"]
+        for name, value in (r["params"] or {}).items():
+            if name not in rule.settings:
+                allowed = ", ".join(rule.settings) or "none"
+                raise InputFileError(p, line_of(raw["params"], name), f"rules.{rule_key}.params.{name}",
+                                     f"unknown parameter (this rule takes: {allowed}){did_you_mean(name, list(rule.settings))}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputFileError(p, line_of(raw["params"], name), f"rules.{rule_key}.params.{name}",
+                                     f"expected a number, got {value!r}")
+            settings.setdefault(rule.id, {})[name] = value
+    d = validate_mapping(v["defaults"] or {}, _DEFAULTS, p, "defaults")
+    defaults = Defaults(**{k: val for k, val in d.items() if val is not None})
+    return CheckConfig(select=tuple(v["select"] or ()), ignore=tuple(v["ignore"] or ()),
+                       fail_on=v["fail_on"] or "error", severity=severity, settings=settings,
+                       defaults=defaults, path=p)

@@ -1,0 +1,323 @@
+"""Find server launches in files: shell scripts, Dockerfiles, compose files, Kubernetes manifests, vLLM
+and TensorRT-LLM YAML configs, and specadvisor's own deployment file (`deployments:`).
+
+Every extracted value keeps the line and column it was written at. A file that cannot be parsed
+yields a `parse-error` problem at the position the parser reports, not an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
+from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
+from specadvisor.errors import InputFileError
+from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "zsh", "dash"}
+
+
+def extract_file(path: Path) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
+    """(sites, file-level problems) for one file."""
+    p = str(path)
+    try:
+        text = read_text_file(path)
+    except InputFileError as exc:
+        return [], [("parse-error", Loc(exc.line or 1, 1), exc.problem)]
+    name = path.name.lower()
+    if name.endswith(YAML_SUFFIXES):
+        return _from_yaml(p, text)
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
+        return _from_dockerfile(p, text), []
+    return _from_shell_text(p, text, 0, lambda off: Loc(*line_col(text, off))), []
+
+
+def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], Loc],
+                     image: str | None = None) -> list[Site]:
+    try:
+        words = split_words(script)
+    except ShellSyntaxError as exc:
+        site = Site(path, "unknown", where(base + exc.offset))
+        site.problems.append(("parse-error", where(base + exc.offset), f"cannot parse the command line: {exc}"))
+        return [site]
+    shifted = [Word(w.text, base + w.offset) for w in words]
+    out = []
+    for cmd in commands(shifted):
+        site = site_from_command(path, cmd, where, image)
+        if site is not None:
+            out.append(site)
+    return out
+
+
+# -- Dockerfile ------------------------------------------------------------------------------------
+
+_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*)$", re.IGNORECASE)
+
+
+def _from_dockerfile(path: str, text: str) -> list[Site]:
+    image = None
+    parts: dict[str, tuple[list[Word], Callable[[int], Loc]]] = {}
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        start = offset
+        # join continuation lines
+        body = line
+        while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
+            i += 1
+            body += lines[i]
+        offset = start + len(body)
+        i += 1
+        m = _INSTR.match(body)
+        if not m:
+            continue
+        instr, rest = m.group(1).upper(), m.group(2)
+        rest_off = start + body.index(rest) if rest else start
+        if instr == "FROM":
+            image = rest.split()[0] if rest.split() else None
+            continue
+        if rest.lstrip().startswith("["):
+            try:
+                items = json.loads(rest)
+            except json.JSONDecodeError:
+                items = None
+            if isinstance(items, list) and all(isinstance(x, str) for x in items):
+                ws = [Word(x, rest_off + max(rest.find(json.dumps(x)), 0)) for x in items]
+                parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
+                continue
+        try:
+            ws = [Word(w.text, rest_off + w.offset) for w in split_words(rest) if w.text != "\n"]
+        except ShellSyntaxError as exc:
+            site = Site(path, "unknown", Loc(*line_col(text, rest_off + exc.offset)))
+            site.problems.append(("parse-error", site.start, f"cannot parse {instr}: {exc}"))
+            return [site]
+        parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
+    words = (parts.get("ENTRYPOINT", ([], None))[0]) + (parts.get("CMD", ([], None))[0])
+    if not words:
+        return []
+    words = _unwrap_shell(words, text)
+    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image)
+    return [site] if site else []
+
+
+def _unwrap_shell(words: list[Word], text: str) -> list[Word]:
+    """`sh -c "vllm serve ..."` in exec form: the words of the script, positioned in the file."""
+    if len(words) >= 3 and words[0].text in SHELLS and words[1].text == "-c":
+        script = words[2].text
+        try:
+            inner = split_words(script)
+        except ShellSyntaxError:
+            return words
+        base = text.find(script[:20], words[2].offset) if script else -1
+        base = base if base >= 0 else words[2].offset
+        return [Word(w.text, base + w.offset) for w in inner if w.text != "\n"]
+    return words
+
+
+# -- YAML ------------------------------------------------------------------------------------------
+
+
+def _from_yaml(path: str, text: str) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
+    try:
+        docs = load_yaml_documents(text, path)
+    except InputFileError as exc:
+        return [], [("parse-error", Loc(exc.line or 1, 1), exc.problem)]
+    sites: list[Site] = []
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        if isinstance(doc.get("deployments"), list):
+            sites += _from_specadvisor(path, doc)
+        elif "apiVersion" in doc and "kind" in doc:
+            sites += _from_k8s(path, text, doc)
+        elif isinstance(doc.get("services"), dict):
+            sites += _from_compose(path, text, doc)
+        else:
+            sites += _from_engine_yaml(path, doc)
+    return sites, []
+
+
+def _loc(d: Any, key: str) -> Loc | None:
+    if isinstance(d, LineDict) and key in d.value_marks:
+        m = d.value_marks[key]
+        return Loc(m.line, m.col)
+    if isinstance(d, LineDict):
+        return Loc(d.line_of(key), 1)
+    return None
+
+
+def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Callable[[int], Loc]]:
+    """Shell words of a YAML string scalar, with positions in the file."""
+    if mark.style in ("|", ">"):
+        nl = text.find("\n", mark.start, mark.end)
+        base = nl + 1 if nl >= 0 else mark.start
+        raw = text[base:mark.end]
+        if mark.style == ">":
+            raw = raw.replace("\n", " ")
+        try:
+            words = [Word(w.text, base + w.offset) for w in split_words(raw)]
+        except ShellSyntaxError:
+            words = []
+        return words, lambda off: Loc(*line_col(text, off))
+    try:
+        words = split_words(value)
+    except ShellSyntaxError:
+        words = []
+
+    def where(off: int) -> Loc:
+        line_in = value.count("\n", 0, off)
+        col = off - (value.rfind("\n", 0, off) + 1) + 1
+        return Loc(mark.line + line_in, (mark.col + (1 if mark.style else 0) + col - 1) if line_in == 0 else col)
+
+    return words, where
+
+
+def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], image: str | None) -> list[Site]:
+    """Sites from an exec-form command (a list of strings, each with its mark)."""
+    if not items:
+        return []
+    if len(items) >= 3 and items[0][0] in SHELLS and items[1][0] == "-c":
+        script, mark = items[2]
+        words, where = _scalar_words(text, mark, script)
+        out = []
+        for cmd in commands(words):
+            site = site_from_command(path, cmd, where, image)
+            if site:
+                out.append(site)
+        return out
+    marks = [m for _, m in items]
+    words = [Word(t, i) for i, (t, _) in enumerate(items)]
+    site = site_from_command(path, words, lambda i: Loc(marks[i].line, marks[i].col), image)
+    return [site] if site else []
+
+
+def _items(seq: Any, text: str) -> list[tuple[str, NodeMark]]:
+    if isinstance(seq, LineList):
+        return [(str(v), m) for v, m in zip(seq, seq.item_marks, strict=True) if isinstance(v, str | int | float)]
+    return []
+
+
+def _containers(node: Any) -> Iterable[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("containers", "initContainers") and isinstance(value, list):
+                yield from (c for c in value if isinstance(c, dict))
+            else:
+                yield from _containers(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _containers(item)
+
+
+def _from_k8s(path: str, text: str, doc: Any) -> list[Site]:
+    sites = []
+    for c in _containers(doc):
+        image = c.get("image") if isinstance(c.get("image"), str) else None
+        items = _items(c.get("command"), text) + _items(c.get("args"), text)
+        if isinstance(c.get("args"), str) and isinstance(c, LineDict):  # args as one string
+            words, where = _scalar_words(text, c.value_marks["args"], c["args"])
+            prefix = [Word(t, -1) for t, _ in _items(c.get("command"), text)]
+            sites += [s for s in [site_from_command(path, prefix + words, where, image)] if s]
+            continue
+        sites += _command_sites(path, text, items, image)
+    return sites
+
+
+def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
+    sites = []
+    for svc in doc["services"].values():
+        if not isinstance(svc, LineDict):
+            continue
+        image = svc.get("image") if isinstance(svc.get("image"), str) else None
+        entry, cmd = svc.get("entrypoint"), svc.get("command")
+        items: list[tuple[str, NodeMark]] = []
+        for key, val in (("entrypoint", entry), ("command", cmd)):
+            if isinstance(val, str):
+                words, where = _scalar_words(text, svc.value_marks[key], val)
+                marks = [where(w.offset) for w in words]
+                items += [(w.text, NodeMark(m.line, m.col, 0, 0, None)) for w, m in zip(words, marks, strict=True)
+                          if w.text != "\n"]
+            else:
+                items += _items(val, text)
+        sites += _command_sites(path, text, items, image)
+    return sites
+
+
+def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
+    """vLLM `--config` YAML (flag names as keys) or a TensorRT-LLM LLM-API YAML."""
+    spec = doc.get("speculative_config", doc.get("speculative-config"))
+    spec_key = "speculative_config" if "speculative_config" in doc else "speculative-config"
+    if isinstance(spec, dict) and ("decoding_type" in spec or "max_draft_len" in spec or "speculative_model" in spec):
+        site = Site(path, "trtllm", Loc(doc.line_of(spec_key), 1))
+        site.set("spec_config", True, _loc(doc, spec_key))
+        site.set("trtllm_decoding_type", spec.get("decoding_type"), _loc(spec, "decoding_type"))
+        if "max_draft_len" in spec:
+            site.set("k", spec["max_draft_len"], _loc(spec, "max_draft_len"))
+        model_key = "speculative_model" if "speculative_model" in spec else "speculative_model_dir"
+        site.set("trtllm_has_speculative_model", model_key in spec and bool(spec.get(model_key)), _loc(doc, spec_key))
+        if spec.get(model_key):
+            site.set("draft", str(spec[model_key]), _loc(spec, model_key))
+        site.set("trtllm_disable_overlap", bool(doc.get("disable_overlap_scheduler", False)),
+                 _loc(doc, "disable_overlap_scheduler") or _loc(doc, spec_key))
+        if "max_concurrency" in spec:
+            site.set("trtllm_max_concurrency", spec["max_concurrency"], _loc(spec, "max_concurrency"))
+        return [site]
+    keys = {str(k).replace("_", "-") for k in doc}
+    if spec is None and not ({"model", "tensor-parallel-size"} & keys and keys & {"speculative-model",
+                                                                                  "num-speculative-tokens"}):
+        return []
+    site = Site(path, "vllm", Loc(doc.line, 1))
+    if "model" in doc:
+        site.set("target", str(doc["model"]), _loc(doc, "model"))
+    for key in ("tensor-parallel-size", "tensor_parallel_size"):
+        if key in doc:
+            site.set("tp", doc[key], _loc(doc, key))
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except json.JSONDecodeError as exc:
+            site.problems.append(("config-parse-error", _loc(doc, spec_key) or site.start,
+                                  f"speculative-config is not valid JSON: {exc.msg}"))
+            return [site]
+    if isinstance(spec, dict):
+        apply_vllm_spec(site, spec, lambda k: _loc(spec, k) if k else _loc(doc, spec_key))
+    legacy = [k for k in doc if str(k).replace("_", "-") in ("speculative-model", "num-speculative-tokens")]
+    if legacy:
+        site.set("legacy_spec_flags", True, _loc(doc, legacy[0]))
+        site.set("legacy_flag_names", ", ".join(f"--{str(k).replace('_', '-')}" for k in legacy), None)
+        for k in legacy:
+            fact = "draft" if "model" in str(k) else "k"
+            site.set(fact, doc[k], _loc(doc, k))
+    return [site]
+
+
+_DEPLOYMENT_FIELDS = ("name", "target", "draft", "k", "engine", "engine_version", "hardware", "tp", "draft_tp",
+                      "batch_size", "context_len", "task", "temperature")
+
+
+def _from_specadvisor(path: str, doc: LineDict) -> list[Site]:
+    """specadvisor's own deployment file: teams declare the intent the other configs should meet."""
+    sites = []
+    for i, d in enumerate(doc["deployments"]):
+        if not isinstance(d, LineDict):
+            continue
+        site = Site(path, str(d.get("engine", "vllm")), Loc(d.line, 1))
+        for key in d:
+            if key not in _DEPLOYMENT_FIELDS:
+                from specadvisor.schema import did_you_mean
+
+                site.problems.append(("config-parse-error", _loc(d, key) or site.start,
+                                      f"deployments[{i}].{key}: unknown field{did_you_mean(str(key), _DEPLOYMENT_FIELDS)}"))
+        for key in _DEPLOYMENT_FIELDS:
+            if key in d and key != "engine":
+                site.set(key, d[key], _loc(d, key))
+        site.set("declared", True, None)
+        sites.append(site)
+    return sites

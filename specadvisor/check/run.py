@@ -1,0 +1,139 @@
+"""Run the config rules over files and directories; plain functions returning `CheckResult`."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from specadvisor.catalog import Catalog
+from specadvisor.check.config import CheckConfig
+from specadvisor.check.extract import extract_file
+from specadvisor.check.facts import site_facts
+from specadvisor.check.sites import Loc
+from specadvisor.coefficients import Coefficients
+from specadvisor.errors import UsageError
+from specadvisor.rules import SEVERITY_ORDER, Rule, RuleSet, evaluate
+from specadvisor.yamlio import read_text_file
+
+# Files a directory walk picks up; a file named on the command line is always checked.
+_PATTERNS = re.compile(r"(\.(ya?ml|sh|bash|env|conf|dockerfile)$|^(dockerfile|containerfile)(\..*)?$|^docker-compose|"
+                       r"^compose\.|\.specadvisor\.ya?ml$)", re.IGNORECASE)
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+_SUPPRESS = re.compile(r"#\s*specadvisor:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: str
+    message: str
+    remediation: str
+    path: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    files: tuple[str, ...]
+    suppressed: int
+
+    def failed(self, fail_on: str) -> bool:
+        return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[fail_on] for f in self.findings)
+
+
+def expand(paths: Sequence[str]) -> list[Path]:
+    """Files, directories (walked) and globs, in a stable order, each once."""
+    out: dict[str, Path] = {}
+    for raw in paths:
+        matches = sorted(glob.glob(raw, recursive=True)) if any(c in raw for c in "*?[") else [raw]
+        if not matches:
+            raise UsageError(f"no files match {raw!r}")
+        for m in matches:
+            p = Path(m)
+            if p.is_dir():
+                for root, dirs, files in os.walk(p):
+                    dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                    for f in sorted(files):
+                        if _PATTERNS.search(f):
+                            fp = Path(root) / f
+                            out.setdefault(str(fp), fp)
+            elif p.exists():
+                out.setdefault(str(p), p)
+            else:
+                raise UsageError(f"{raw}: no such file or directory")
+    return list(out.values())
+
+
+def _suppressions(text: str) -> dict[int, set[str] | None]:
+    """line -> rule ids/names/prefixes ignored there (None: all), from `# specadvisor: ignore[...]`.
+
+    A comment applies to its own line and, when it stands alone on a line, to the next line.
+    """
+    out: dict[int, set[str] | None] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _SUPPRESS.search(line)
+        if not m:
+            continue
+        ids = None if m.group(1) is None else {s.strip().lower() for s in m.group(1).split(",") if s.strip()}
+        targets = [n, n + 1] if line[: m.start()].strip() == "" else [n]
+        for t in targets:
+            prev = out.get(t, set())
+            out[t] = None if ids is None or prev is None else prev | ids
+    return out
+
+
+def _suppressed(rule: Rule, line: int, sup: dict[int, set[str] | None]) -> bool:
+    if line not in sup:
+        return False
+    ids = sup[line]
+    if ids is None:
+        return True
+    return any(rule.id.lower().startswith(i) or rule.name.lower() == i for i in ids)
+
+
+def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, rules: RuleSet,
+                config: CheckConfig) -> CheckResult:
+    files = expand(paths)
+    active = [r for r in rules.for_scope("config") if config.enabled(r)]
+    findings: list[Finding] = []
+    suppressed = 0
+    for path in files:
+        sites, problems = extract_file(path)
+        try:
+            sup = _suppressions(read_text_file(path))
+        except Exception:  # noqa: BLE001 - unreadable files were already reported as problems
+            sup = {}
+        events: list[tuple[dict[str, object], dict[str, Loc], Loc]] = []
+        for kind, loc, msg in problems:
+            events.append(({"file": str(path), "problem_kind": kind, "problem": msg}, {}, loc))
+        for site in sites:
+            for kind, loc, msg in site.problems:
+                events.append(({"file": str(path), "problem_kind": kind, "problem": msg, "engine": site.engine}, {}, loc))
+            facts = site_facts(site, catalog, coeffs, rules, config.defaults)
+            events.append((facts, site.locs, site.start))
+        for facts, locs, start in events:
+            for rule in active:
+                reason = evaluate(rule, facts, config.settings.get(rule.id))
+                if reason is None:
+                    continue
+                loc = locs.get(rule.locate, start) if rule.locate else start
+                if "problem_kind" in facts:
+                    loc = start
+                if _suppressed(rule, loc.line, sup):
+                    suppressed += 1
+                    continue
+                findings.append(Finding(rule.id, rule.name, config.severity.get(rule.id, rule.severity),
+                                        reason.message, reason.remediation, str(path), loc.line, loc.col))
+    findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
+    return CheckResult(tuple(findings), tuple(str(f) for f in files), suppressed)
+
+
+def rules_for_output(rules: RuleSet, config: CheckConfig) -> Iterable[Rule]:
+    return [r for r in rules.for_scope("config") if config.enabled(r)]

@@ -1,0 +1,117 @@
+"""A shell-word tokenizer that remembers where each word starts.
+
+`shlex` gives words but not positions, and a finding must point at file:line:column. This tokenizer
+follows POSIX quoting closely enough for command lines in scripts, Dockerfiles and manifests: single
+quotes are literal, double quotes allow backslash escapes, a backslash-newline joins lines, `#` starts a
+comment at the start of a word, and `;`, `&&`, `||` and `|` end a command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ShellSyntaxError(ValueError):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    offset: int  # index of the word's first character in the source text
+
+
+SEPARATORS = (";", "&&", "||", "|", "&")
+
+
+def split_words(text: str) -> list[Word]:
+    """Words and command separators (as words) with their start offsets; raises ShellSyntaxError."""
+    words: list[Word] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] == "\n":
+            i += 2
+            continue
+        if ch in " \t\r\n":
+            if ch == "\n":
+                words.append(Word("\n", i))
+            i += 1
+            continue
+        if ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        two = text[i:i + 2]
+        if two in ("&&", "||"):
+            words.append(Word(two, i))
+            i += 2
+            continue
+        if ch in ";|&":
+            words.append(Word(ch, i))
+            i += 1
+            continue
+        start = i
+        buf: list[str] = []
+        while i < n and text[i] not in " \t\r\n;|&":
+            c = text[i]
+            if c == "\\":
+                if i + 1 < n and text[i + 1] == "\n":
+                    i += 2
+                    continue
+                if i + 1 < n:
+                    buf.append(text[i + 1])
+                    i += 2
+                    continue
+                i += 1
+                continue
+            if c == "'":
+                end = text.find("'", i + 1)
+                if end < 0:
+                    raise ShellSyntaxError("unterminated single quote", i)
+                buf.append(text[i + 1:end])
+                i = end + 1
+                continue
+            if c == '"':
+                j = i + 1
+                while j < n and text[j] != '"':
+                    if text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`\n':
+                        if text[j + 1] != "\n":
+                            buf.append(text[j + 1])
+                        j += 2
+                        continue
+                    buf.append(text[j])
+                    j += 1
+                if j >= n:
+                    raise ShellSyntaxError("unterminated double quote", i)
+                i = j + 1
+                continue
+            buf.append(c)
+            i += 1
+        words.append(Word("".join(buf), start))
+    return words
+
+
+def commands(words: list[Word]) -> list[list[Word]]:
+    """Split words into simple commands at separators and unescaped newlines."""
+    out: list[list[Word]] = []
+    cur: list[Word] = []
+    for w in words:
+        if w.text in SEPARATORS or w.text == "\n":
+            if cur:
+                out.append(cur)
+            cur = []
+            continue
+        cur.append(w)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of `offset` in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
