@@ -129,6 +129,8 @@ class Advice:
 
 
 def _auto_tp(target: ModelRef, hw: Hardware, coeffs: Coefficients) -> int:
+    if hw.kind in ("apple", "cpu"):
+        return 1  # unified-memory machines and CPUs serve from one device
     need = memory_gb(target)
     for tp in TP_CHOICES:
         # leave a fifth of usable memory for the KV cache and the draft
@@ -272,6 +274,8 @@ def candidate_drafts(catalog: Catalog, target: ModelRef) -> list[ModelRef]:
     for spec in catalog.models:
         if spec is target.spec or spec.params_b >= target.spec.params_b:
             continue
+        if (spec.domain == "speech") != (target.spec.domain == "speech"):
+            continue  # a speech decoder never drafts for a text model, nor the reverse
         shipped = catalog.model(spec.id)
         out.append(shipped)
         for fmt in VIRTUAL_DRAFT_FORMATS:
@@ -288,7 +292,8 @@ def _rank(results: list[CandidateResult]) -> list[CandidateResult]:
 def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: list[CandidateResult],
             coeffs: Coefficients, rules: RuleSet, top: int | None) -> Advice:
     ranked = _rank(results)
-    usable = [r for r in ranked if r.compatible]
+    usable = [r for r in ranked if r.verdict in ("recommended", "marginal")]
+    compatible = [r for r in ranked if r.compatible]
     best = usable[0] if usable else None
     dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
     eff = _running_batch(rw.batch_size, max_concurrent_sequences(target, None, dep, coeffs.cost))
@@ -297,6 +302,7 @@ def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: l
         "target": target.label, "target_params_b": target.spec.params_b, "batch_size": rw.batch_size,
         "effective_batch": eff, "best_speedup": best.speedup if best else 0.0,
         "best_draft": best.draft if best else None, "usable_candidates": len(usable),
+        "compatible_candidates": len(compatible),
         "hardware": rw.hardware.id, "tp": rw.tp, "engine": rw.engine, "task": rw.task,
         "target_memory_gb": round(memory_gb(target), 1),
         "usable_memory_gb": round(rw.hardware.memory_gb * rw.tp * coeffs.cost.memory_utilization, 1),

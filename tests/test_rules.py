@@ -131,7 +131,7 @@ def _full_facts(scope: str) -> dict:
         "effective_batch": 1,
         "best_speedup": 2.2,
         "best_draft": "meta-llama/Llama-3.2-1B-Instruct",
-        "usable_candidates": 3,
+        "usable_candidates": 3, "compatible_candidates": 4,
         "target_memory_gb": 141.1,
         "usable_memory_gb": 288.0,
     }
@@ -193,7 +193,7 @@ def test_speedup_verdict_rules_partition_speedups():
 
 def test_fire_returns_rules_of_one_scope():
     rs = load_rules()
-    fired = rs.fire("workload", {"best_speedup": 0.5, "batch_size": 256, "effective_batch": 256})
+    fired = rs.fire("workload", {"best_speedup": 0.5, "batch_size": 256, "effective_batch": 256, "compatible_candidates": 3})
     ids = {r.id for r, _ in fired}
     assert "SPEC220" in ids and "SPEC221" in ids
     assert all(r.scope == "workload" for r, _ in fired)
