@@ -21,6 +21,9 @@ from specadvisor.errors import InputFileError
 # A generous cap on document size: the catalogs and configs we read are kilobytes. Bigger inputs are
 # almost certainly a mistake (or an attack) and would only cost memory.
 MAX_YAML_BYTES = 8 * 1024 * 1024
+# Aliases let a small document expand into a huge structure ("billion laughs"); anything that walks
+# the result would then take forever. Count nodes as if every alias were expanded and stop early.
+MAX_EXPANDED_NODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,21 @@ def _mark(node: yaml.Node) -> NodeMark:
                     node.end_mark.index, style or None)
 
 
+def _expanded(x: Any) -> int:
+    return getattr(x, "expanded", 1)
+
+
+class _AliasBomb(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class LineDict(dict):
     """A dict that knows its own line and the line of each key (and where each value sits)."""
 
     line: int = 0
+    expanded: int = 1
     key_lines: dict[str, int]
     value_marks: dict[str, NodeMark]
 
@@ -55,6 +69,7 @@ class LineList(list):
     """A list that knows the line it starts on and the line of each item."""
 
     line: int = 0
+    expanded: int = 1
     item_lines: list[int]
     item_marks: list[NodeMark]
 
@@ -103,6 +118,9 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[str(key)] = line
             result.value_marks[str(key)] = _mark(value_node)
+        result.expanded = 1 + sum(_expanded(v) for v in result.values())
+        if result.expanded > MAX_EXPANDED_NODES:
+            raise _AliasBomb(result.line)
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
@@ -110,6 +128,9 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         result.item_marks = [_mark(child) for child in node.value]
+        result.expanded = 1 + sum(_expanded(v) for v in result)
+        if result.expanded > MAX_EXPANDED_NODES:
+            raise _AliasBomb(result.line)
         return result
 
 
@@ -126,6 +147,9 @@ def _yaml_errors(path: str) -> Iterator[None]:
         raise InputFileError(
             path, dup.line, dup.key, f"duplicate key (first defined on line {dup.first_line})"
         ) from None
+    except _AliasBomb as bomb:
+        raise InputFileError(path, bomb.line, None,
+                             f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

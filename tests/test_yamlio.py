@@ -259,3 +259,24 @@ def test_crlf_line_endings_keep_line_numbers(tmp_path):
     with pytest.raises(InputFileError) as exc:
         load_yaml_file(p)
     assert exc.value.line == 3 and "line 1" in exc.value.message
+
+
+def test_alias_bomb_is_rejected_quickly():
+    """A "billion laughs" document fails with a one-line error instead of expanding."""
+    import time
+
+    doc = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    prev = "a"
+    for name in "bcdefghi":
+        doc += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    start = time.process_time()
+    with pytest.raises(InputFileError) as exc:
+        load_yaml_text(doc, "bomb.yaml")
+    assert "alias" in str(exc.value) and "bomb.yaml:" in str(exc.value)
+    assert time.process_time() - start < 5  # a bound, not a benchmark: the expansion never happens
+
+
+def test_modest_aliases_are_fine():
+    data = load_yaml_text("base: &b {image: x}\nsvc1: *b\nsvc2: *b\n", "compose.yaml")
+    assert data["svc1"] == data["svc2"] == {"image": "x"}
