@@ -404,3 +404,4 @@ def calibrate_model(
 def main() -> None:
     app()
 from specadvisor import cli_check as _cli_check  # noqa: E402,F401  (registers `check`)
+from specadvisor import cli_measure as _cli_measure  # noqa: E402,F401  (registers `measure`)

@@ -1,0 +1,304 @@
+"""Prometheus text expositions from serving engines, read with `prometheus_client`'s parser.
+
+Metric names (counters are exported with a `_total` suffix, which is dropped here):
+
+* vLLM V1: counters `vllm:spec_decode_num_drafts`, `..._num_draft_tokens`, `..._num_accepted_tokens` and
+  `..._num_accepted_tokens_per_pos{position="i"}` (a prefix count: position i counts a draft only when
+  positions 0..i were all accepted).
+* vLLM V0: counters `..._num_draft_tokens`, `..._num_accepted_tokens` (accepted at any position) and
+  `..._num_emitted_tokens` (bonus included); gauges `..._draft_acceptance_rate` and `..._efficiency`.
+* SGLang: gauges `sglang:spec_accept_length` (tau, bonus included) and `sglang:spec_accept_rate`.
+* TensorRT-LLM: counters `trtllm_spec_decode_num_draft_tokens`, `..._num_accepted_tokens`; gauges
+  `trtllm_spec_decode_acceptance_length`, `..._draft_overhead`; `trtllm_speculative_config_info`.
+
+Series that differ only in labels such as `engine` or `model_name` are summed (counters) or averaged
+(gauges). Two scrapes give a window: counters are subtracted series by series, and a counter that went
+down (a restart) is an error rather than a negative rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from specadvisor.errors import InputFileError
+from specadvisor.measure.counts import CounterResetError, Counts, MeasureError
+
+V_DRAFTS = "vllm:spec_decode_num_drafts"
+V_DRAFT_TOKENS = "vllm:spec_decode_num_draft_tokens"
+V_ACCEPTED = "vllm:spec_decode_num_accepted_tokens"
+V_PER_POS = "vllm:spec_decode_num_accepted_tokens_per_pos"
+V0_EMITTED = "vllm:spec_decode_num_emitted_tokens"
+V0_RATE = "vllm:spec_decode_draft_acceptance_rate"
+V0_EFFICIENCY = "vllm:spec_decode_efficiency"
+SG_ACCEPT_LENGTH = "sglang:spec_accept_length"
+SG_ACCEPT_RATE = "sglang:spec_accept_rate"
+SG_NUM_STEPS = "sglang:spec_num_steps"
+TRT_DRAFT_TOKENS = "trtllm_spec_decode_num_draft_tokens"
+TRT_ACCEPTED = "trtllm_spec_decode_num_accepted_tokens"
+TRT_ACCEPTANCE_LENGTH = "trtllm_spec_decode_acceptance_length"
+TRT_DRAFT_OVERHEAD = "trtllm_spec_decode_draft_overhead"
+TRT_CONFIG_INFO = "trtllm_speculative_config_info"
+
+COUNTERS = frozenset({V_DRAFTS, V_DRAFT_TOKENS, V_ACCEPTED, V_PER_POS, V0_EMITTED, TRT_DRAFT_TOKENS, TRT_ACCEPTED})
+KNOWN = COUNTERS | {V0_RATE, V0_EFFICIENCY, SG_ACCEPT_LENGTH, SG_ACCEPT_RATE, SG_NUM_STEPS, TRT_ACCEPTANCE_LENGTH,
+                    TRT_DRAFT_OVERHEAD, TRT_CONFIG_INFO}
+# Label names under which a TensorRT-LLM config-info series might carry the draft length.
+_TRT_K_LABELS = ("max_draft_len", "max_draft_tokens", "num_draft_tokens", "num_speculative_tokens", "draft_len")
+
+Labels = tuple[tuple[str, str], ...]
+Key = tuple[str, Labels]
+
+
+@dataclass
+class Snapshot:
+    """The speculative-decoding series of one scrape (or of a window between two scrapes)."""
+
+    location: str
+    series: dict[Key, float] = field(default_factory=dict)
+    raw_names: dict[Key, str] = field(default_factory=dict)
+    metric_count: int = 0  # every family in the exposition, spec-decode or not
+    window_of: tuple[str, str] | None = None  # (before, after) locations for a delta
+
+    def names(self) -> set[str]:
+        return {name for name, _ in self.series}
+
+    def total(self, name: str) -> float | None:
+        vals = [v for (n, _), v in self.series.items() if n == name]
+        return math.fsum(vals) if vals else None
+
+    def mean(self, name: str) -> float | None:
+        vals = [v for (n, _), v in self.series.items() if n == name and not math.isnan(v)]
+        return math.fsum(vals) / len(vals) if vals else None
+
+    def by_label(self, name: str, label: str) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for (n, labels), v in self.series.items():
+            if n == name:
+                out[dict(labels).get(label, "")] += v
+        return dict(out)
+
+    def label_values(self, name: str, label: str) -> set[str]:
+        return {dict(labels)[label] for (n, labels) in self.series if n == name and label in dict(labels)}
+
+
+def _base_name(sample_name: str) -> str:
+    return sample_name[: -len("_total")] if sample_name.endswith("_total") else sample_name
+
+
+def _show(key: Key, raw: str) -> str:
+    labels = ",".join(f'{k}="{v}"' for k, v in key[1])
+    return f"{raw}{{{labels}}}" if labels else raw
+
+
+def _locate_error(text: str) -> tuple[int | None, str | None]:
+    """The first line the parser refuses on its own, to point the user at it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            list(text_string_to_metric_families(line + "\n"))
+        except Exception as exc:  # the parser raises ValueError, but also IndexError/KeyError on odd input
+            return i, str(exc) or type(exc).__name__
+    return None, None
+
+
+def parse_exposition(text: str, location: str) -> Snapshot:
+    """Parse a text exposition; keep the speculative-decoding series, validated."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        families = list(text_string_to_metric_families(text))
+    except Exception as exc:
+        line, problem = _locate_error(text)
+        detail = problem or str(exc) or type(exc).__name__
+        raise InputFileError(location, line, None, f"not a valid Prometheus text exposition: {detail}") from None
+    last = text.rstrip("\n").rsplit("\n", 1)[-1].strip()
+    if not text.endswith("\n") and last and not last.startswith("#"):
+        n = text.count("\n") + 1
+        raise InputFileError(location, n, None, "the exposition does not end with a newline: it looks truncated "
+                             "(the last sample may be cut); save the whole /metrics page")
+    snap = Snapshot(location, metric_count=len(families))
+    for fam in families:
+        for s in fam.samples:
+            if s.name.endswith("_created"):  # counter creation timestamps, not counts
+                continue
+            name = _base_name(s.name)
+            if name not in KNOWN:
+                continue
+            key: Key = (name, tuple(sorted(s.labels.items())))
+            value = float(s.value)
+            if name in COUNTERS and (math.isnan(value) or math.isinf(value) or value < 0):
+                raise InputFileError(location, None, _show(key, s.name), f"counter value {s.value!r} is not a count")
+            if key in snap.series:
+                raise InputFileError(location, None, _show(key, s.name), "series appears twice")
+            snap.series[key] = value
+            snap.raw_names[key] = s.name
+    return snap
+
+
+def delta(before: Snapshot, after: Snapshot) -> Snapshot:
+    """The window between two scrapes: counters subtracted, gauges taken from the later scrape."""
+    out = Snapshot(f"{before.location} -> {after.location}", metric_count=after.metric_count,
+                   window_of=(before.location, after.location))
+    for key, v_after in after.series.items():
+        raw = after.raw_names[key]
+        if key[0] in COUNTERS:
+            v_before = before.series.get(key, 0.0)  # a new series starts from zero, as in Prometheus
+            if v_after < v_before:
+                raise CounterResetError(
+                    f"counter reset between {before.location} and {after.location}: {_show(key, raw)} fell from "
+                    f"{v_before:g} to {v_after:g} (the server restarted?); a rate over this window would be "
+                    "negative, so none is reported: take both scrapes after the restart")
+            out.series[key] = v_after - v_before
+        else:
+            out.series[key] = v_after
+        out.raw_names[key] = raw
+    for key in before.series:
+        if key[0] in COUNTERS and key not in after.series:
+            raise CounterResetError(
+                f"counter reset between {before.location} and {after.location}: "
+                f"{_show(key, before.raw_names[key])} is missing from the later scrape (the server restarted?)")
+    return out
+
+
+# -- engine interpretation -------------------------------------------------------------------------
+
+
+def _near_int(x: float, tol: float = 0.1) -> int | None:
+    r = round(x)
+    return r if 1 <= r <= 64 and abs(x - r) <= tol else None
+
+
+def _sum_note(snap: Snapshot, name: str, counts: Counts) -> None:
+    for label in ("model_name", "engine"):
+        vals = snap.label_values(name, label)
+        if len(vals) > 1:
+            counts.notes.append(f"summed over {len(vals)} values of label {label!r}: {', '.join(sorted(vals))}")
+
+
+def counts_from_snapshot(snap: Snapshot, hints: Snapshot | None = None) -> Counts:
+    """Interpret the series as one engine's acceptance counts. `hints`: the later raw scrape of a window,
+    whose cumulative values may reveal k (V0 efficiency, TRT-LLM config) when the window's cannot."""
+    hints = hints or snap
+    names = snap.names()
+    if names & {V_DRAFTS, V_PER_POS}:
+        return _vllm_v1(snap)
+    if names & {V_DRAFT_TOKENS, V_ACCEPTED, V0_EMITTED, V0_RATE}:
+        return _vllm_v0(snap, hints)
+    if names & {SG_ACCEPT_LENGTH, SG_ACCEPT_RATE}:
+        return _sglang(snap)
+    if names & {TRT_DRAFT_TOKENS, TRT_ACCEPTED, TRT_ACCEPTANCE_LENGTH}:
+        return _trtllm(snap, hints)
+    what = "no metrics at all" if snap.metric_count == 0 else f"{snap.metric_count} metric families"
+    raise MeasureError(
+        f"{snap.location}: no speculative-decoding metrics ({what}); looked for {V_DRAFTS}_total, "
+        f"{V_ACCEPTED}_total, {SG_ACCEPT_LENGTH}, {TRT_ACCEPTED}_total and related series. Is speculative "
+        "decoding enabled, and is this the engine's /metrics page (TensorRT-LLM: /prometheus/metrics)?")
+
+
+def _require(counts: Counts, snap: Snapshot, **found: float | None) -> None:
+    missing = [n for n, v in found.items() if v is None]
+    if missing:
+        raise MeasureError(f"{snap.location}: {counts.fmt} without {', '.join(missing)}: the exposition is incomplete "
+                           "(truncated?)")
+
+
+def _vllm_v1(snap: Snapshot) -> Counts:
+    c = Counts("vllm", "vLLM V1 Prometheus counters", snap.location)
+    c.drafts = snap.total(V_DRAFTS)
+    c.draft_tokens = snap.total(V_DRAFT_TOKENS)
+    c.accepted = snap.total(V_ACCEPTED)
+    _require(c, snap, **{f"{V_DRAFTS}_total": c.drafts, f"{V_DRAFT_TOKENS}_total": c.draft_tokens,
+                         f"{V_ACCEPTED}_total": c.accepted})
+    _sum_note(snap, V_DRAFTS, c)
+    pos = snap.by_label(V_PER_POS, "position")
+    if pos:
+        try:
+            idx = {int(p): v for p, v in pos.items()}
+        except ValueError:
+            raise MeasureError(f"{snap.location}: {V_PER_POS}_total has a non-integer position label "
+                               f"({', '.join(sorted(pos))})") from None
+        if min(idx) < 0:
+            raise MeasureError(f"{snap.location}: {V_PER_POS}_total has a negative position")
+        n = max(idx) + 1
+        gaps = [i for i in range(n) if i not in idx]
+        if gaps:
+            c.warnings.append(f"per-position series missing for position(s) {', '.join(map(str, gaps))}; counted as 0")
+        c.per_position = tuple(idx.get(i, 0.0) for i in range(n))
+        c.k, c.k_source = float(n), "number of per-position series (num_speculative_tokens)"
+    else:
+        c.notes.append(f"no {V_PER_POS}_total series: acceptance by position is not available (older vLLM)")
+    return c
+
+
+def _vllm_v0(snap: Snapshot, hints: Snapshot) -> Counts:
+    c = Counts("vllm", "vLLM V0 Prometheus metrics", snap.location, accepted_is_prefix=False)
+    c.draft_tokens = snap.total(V_DRAFT_TOKENS)
+    c.accepted = snap.total(V_ACCEPTED)
+    c.emitted = snap.total(V0_EMITTED)
+    _sum_note(snap, V_DRAFT_TOKENS, c)
+    if c.draft_tokens is None or (c.accepted is None and c.emitted is None):
+        rate = hints.mean(V0_RATE)
+        if rate is None:
+            _require(c, snap, **{f"{V_DRAFT_TOKENS}_total": c.draft_tokens, f"{V0_EMITTED}_total": c.emitted})
+        c.rate = rate
+        c.notes.append("only the V0 acceptance-rate gauge is present (accepted/drafted since start)")
+    # system efficiency = emitted / (drafts * (k + 1)) with drafts = draft tokens / k, so
+    # k / (k + 1) = efficiency * draft tokens / emitted: the cumulative values reveal k.
+    eff, d, e = hints.mean(V0_EFFICIENCY), hints.total(V_DRAFT_TOKENS), hints.total(V0_EMITTED)
+    if eff and d and e:
+        x = eff * d / e
+        if 0 < x < 1:
+            k = _near_int(x / (1 - x), 0.15)
+            if k is not None:
+                c.k, c.k_source = float(k), f"{V0_EFFICIENCY} and the token counters"
+    if c.accepted is not None:
+        c.notes.append("vLLM V0 counts accepted tokens at any position, not only the accepted prefix; tau comes "
+                       "from the emitted tokens instead")
+    return c
+
+
+def _sglang(snap: Snapshot) -> Counts:
+    c = Counts("sglang", "SGLang Prometheus gauges", snap.location)
+    c.tau = snap.mean(SG_ACCEPT_LENGTH)
+    c.rate = snap.mean(SG_ACCEPT_RATE)
+    c.notes.append("SGLang's gauges describe the last logging interval only; average several scrapes (or pass "
+                   "a log with many 'accept len' lines) for a steadier figure")
+    if c.tau is not None and c.rate:
+        k = _near_int((c.tau - 1) / c.rate)
+        if k is not None:
+            c.k, c.k_source = float(k), "accept length and accept rate (speculative_num_steps); pass --k to be sure"
+    steps = snap.mean(SG_NUM_STEPS)
+    if steps is not None:
+        c.notes.append(f"{SG_NUM_STEPS} = {steps:g}")
+    if c.tau is None:
+        c.notes.append(f"no {SG_ACCEPT_LENGTH}: tau is derived from the accept rate and k")
+    return c
+
+
+def _trtllm(snap: Snapshot, hints: Snapshot) -> Counts:
+    c = Counts("trtllm", "TensorRT-LLM Prometheus metrics", snap.location)
+    c.draft_tokens = snap.total(TRT_DRAFT_TOKENS)
+    c.accepted = snap.total(TRT_ACCEPTED)
+    al = hints.mean(TRT_ACCEPTANCE_LENGTH)
+    for (name, labels) in hints.series:
+        if name == TRT_CONFIG_INFO:
+            for label, value in labels:
+                if label in _TRT_K_LABELS and value.isdigit() and int(value) >= 1:
+                    c.k, c.k_source = float(value), f"{TRT_CONFIG_INFO}{{{label}}}"
+    if c.k is None and al is not None and al > 1 and c.accepted and c.draft_tokens:
+        k = _near_int(c.draft_tokens * (al - 1) / c.accepted)
+        if k is not None:
+            c.k, c.k_source = float(k), "acceptance length and the token counters; pass --k to be sure"
+    if al is not None:
+        c.tau = al  # used only when k is unknown; with k the counters give tau for the window
+    overhead = hints.mean(TRT_DRAFT_OVERHEAD)
+    if overhead is not None:
+        c.notes.append(f"draft overhead (TensorRT-LLM): {overhead:.3f}")
+    if c.draft_tokens is None and c.tau is None:
+        _require(c, snap, **{f"{TRT_DRAFT_TOKENS}_total": None})
+    return c

@@ -1,0 +1,148 @@
+"""Append a measurement to a calibration file, as one row `calibrate-model --data FILE` reads.
+
+The row follows `specadvisor.calibration._ROW_FIELDS`. When the file ends with its `rows:` block (as the
+files this command creates do), the row is appended as text, so comments and layout survive; otherwise
+the document is rewritten with every key kept. The new file is checked with `load_calibration` before it
+atomically replaces the old one, so a failed write never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from specadvisor.errors import UsageError
+
+_HEADER = ("# Acceptance measured on your own traffic by `specadvisor measure --save`; one row per measurement.\n"
+           "# Refit the acceptance model with: specadvisor calibrate-model --data <this file> --dry-run\n")
+
+
+def calibration_row(m: Any, *, target: str, draft: str, engine: str, hardware: str | None = None, tp: int | None = None,
+                    batch_size: int | None = None, context_len: int | None = None, task: str | None = None,
+                    temperature: float | None = None, catalog: Any = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A calibration row (without its `row` number) for a measurement with an alpha."""
+    from specadvisor.catalog import load_catalog
+
+    if m.alpha is None or m.tau is None or m.k is None:
+        raise UsageError(f"--save needs a per-token alpha, tau and k; {m.location} gives no alpha "
+                         f"({'; '.join(m.missing) or 'not enough data'})")
+    cat = catalog if catalog is not None else load_catalog()
+    t, d = cat.model(target), cat.model(draft)
+    hw = cat.hardware_by_name(hardware).id if hardware else None
+    when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    window = f"window {m.window_s:.0f} s" if m.window_s is not None else (
+        "two scrapes" if m.scrapes == 2 else "counters since server start" if m.kind == "prometheus" else
+        f"{m.samples} log line(s)")
+    note = (f"{m.fmt}; {window}; drafts {m.drafts:.0f}; accepted/drafted {m.rate:.4f}"
+            if m.drafts is not None and m.rate is not None else f"{m.fmt}; {window}")
+    if m.tau_approximate:
+        note += "; tau approximate"
+    return {
+        "source_id": m.source_id,
+        "source_where": m.location,
+        "target": t.spec.id,
+        "draft": d.spec.id,
+        "target_format": t.weight_format,
+        "draft_format": d.weight_format,
+        "hardware": hw,
+        "tp": tp,
+        "batch_size": batch_size,
+        "k": m.k_int,
+        "temperature": temperature,
+        "task": task,
+        "engine": engine,
+        "context_len": context_len,
+        "alpha": round(min(m.alpha, 1.0), 4),
+        "tau": round(max(m.tau, 1.0), 4),
+        "speedup": None,
+        "use_for": ["alpha", "tau"],
+        "note": note,
+        "measured_at": when.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _dump_item(row: dict[str, Any], indent: str) -> str:
+    text = yaml.safe_dump([row], sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+    return "".join(indent + line + "\n" for line in text.splitlines())
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
+    """Append `row` to the calibration file at `path` (created when missing). Returns (row number, whether
+    the file had to be rewritten rather than appended to)."""
+    from specadvisor.calibration import load_calibration
+    from specadvisor.yamlio import load_yaml_file
+
+    if path.suffix.lower() in (".csv", ".json"):
+        raise UsageError(f"--save writes YAML calibration rows (what calibrate-model --data reads); {path} is not .yaml")
+    if path.is_dir():
+        raise UsageError(f"--save {path}: is a directory")
+    text = ""
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"--save {path}: not a UTF-8 text file; refusing to touch it") from None
+        except OSError as exc:
+            raise UsageError(f"--save {path}: cannot read: {exc.strerror or exc}") from None
+    rewritten = False
+    if not text.strip():
+        number = 1
+        new_text = _HEADER + "rows:\n" + _dump_item({"row": number, **row}, "  ")
+        before = 0
+    else:
+        existing = load_calibration(path)  # malformed files stop here, with file, line and field
+        before = len(existing)
+        number = max((r.row for r in existing), default=0) + 1
+        doc = load_yaml_file(path)
+        item = {"row": number, **row}
+        rows = doc["rows"]
+        lines = text.splitlines()
+        item_lines = getattr(rows, "item_lines", [])
+        block = bool(item_lines) and lines[item_lines[0] - 1].lstrip().startswith("-")
+        if block and list(doc)[-1] == "rows":
+            first = lines[item_lines[0] - 1]
+            indent = first[: len(first) - len(first.lstrip())]
+            new_text = text + ("" if text.endswith("\n") else "\n") + _dump_item(item, indent)
+        else:
+            plain = _plain(doc)
+            plain["rows"] = [*plain["rows"], item]
+            new_text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=1000)
+            rewritten = True
+    _atomic_write(path, new_text, expect_rows=before + 1)
+    return number, rewritten
+
+
+def _atomic_write(path: Path, text: str, expect_rows: int) -> None:
+    from specadvisor.calibration import load_calibration
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        got = load_calibration(tmp)
+        if len(got) != expect_rows:  # pragma: no cover - a bug guard, never user input
+            raise UsageError(f"--save {path}: internal check failed ({len(got)} rows, expected {expect_rows})")
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
