@@ -165,6 +165,10 @@ def recommend(
     catalog: CatalogOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     emit: Annotated[EmitEngine | None, typer.Option("--emit", help="Print a ready-to-paste config for the top pick.")] = None,
+    hub: Annotated[bool, typer.Option("--hub", help="Also read models and discover drafts on the Hugging Face Hub.")] = False,
+    hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
+    max_candidates: Annotated[int, typer.Option("--max-candidates", help="With --hub: most Hub drafts to fetch.")] = 24,
 ) -> None:
     """Rank every smaller catalog model (and its FP8/INT4 variants) as a draft for TARGET."""
 
@@ -177,7 +181,19 @@ def recommend(
             raise UsageError(f"--top must be >= 0, got {top}")
         cat = _catalog(catalog)
         w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        res = None
+        if hub or hub_only or offline:
+            from specadvisor.cli_hub import hub_extend
+
+            res = hub_extend(cat, target, None, hub_only=hub_only, offline=offline, max_candidates=max_candidates,
+                             engine=engine.value)
+            cat = res.catalog
         advice = do_recommend(cat, target, w, top=top or None)
+        if res is not None:
+            from specadvisor.cli_hub import render_with_hub
+
+            render_with_hub(advice, fmt, emit, cat, res)
+            return
         _emit_or_render(advice, fmt, emit, cat)
 
     _run(go)
@@ -209,6 +225,9 @@ def compare(
     catalog: CatalogOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     emit: Annotated[EmitEngine | None, typer.Option("--emit", help="Print a ready-to-paste config for the best draft.")] = None,
+    hub: Annotated[bool, typer.Option("--hub", help="Read drafts missing from the catalog from the Hugging Face Hub.")] = False,
+    hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
 ) -> None:
     """Compare the given drafts for TARGET side by side, with the speedup for every k."""
 
@@ -217,7 +236,19 @@ def compare(
 
         cat = _catalog(catalog)
         w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        res = None
+        if hub or hub_only or offline:
+            from specadvisor.cli_hub import hub_extend
+
+            res = hub_extend(cat, target, drafts, hub_only=hub_only, offline=offline, max_candidates=1,
+                             engine=engine.value)
+            cat = res.catalog
         advice = do_compare(cat, target, drafts, w)
+        if res is not None:
+            from specadvisor.cli_hub import render_with_hub
+
+            render_with_hub(advice, fmt, emit, cat, res, by_k=True)
+            return
         _emit_or_render(advice, fmt, emit, cat, by_k=True)
 
     _run(go)
@@ -404,4 +435,5 @@ def calibrate_model(
 def main() -> None:
     app()
 from specadvisor import cli_check as _cli_check  # noqa: E402,F401  (registers `check`)
+from specadvisor import cli_hub as _cli_hub  # noqa: E402,F401  (registers inspect, catalog)
 from specadvisor import cli_measure as _cli_measure  # noqa: E402,F401  (registers `measure`)
