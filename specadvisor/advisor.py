@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from specadvisor.acceptance import estimate_alpha, is_distilled_for, relation
+from specadvisor.acceptance import estimate_alpha, is_distilled_for, logit, relation, sigmoid
 from specadvisor.catalog import Catalog, Hardware, ModelRef
 from specadvisor.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
 from specadvisor.compat import engine_verdict, tokenizer_verdict
@@ -44,6 +44,8 @@ class Workload:
     alpha: float | None = None  # a measured per-token alpha replaces the estimate
     k: int | None = None  # fix k instead of choosing the best
     max_k: int = 16
+    measured_alpha: float | None = None  # alpha measured on real traffic for the deployed draft ...
+    measured_draft: str | None = None  # ... which is this one
 
     def validate(self) -> None:
         if self.engine not in ENGINES:
@@ -60,6 +62,8 @@ class Workload:
             raise UsageError(f"--temperature must be between 0 and 10, got {self.temperature}")
         if self.alpha is not None and not 0.0 <= self.alpha < 1.0:
             raise UsageError(f"--alpha is a per-token acceptance rate in [0, 1), got {self.alpha}")
+        if self.measured_alpha is not None and not 0.0 < self.measured_alpha < 1.0:
+            raise UsageError(f"the measured per-token alpha must lie in (0, 1), got {self.measured_alpha}")
         if not 1 <= self.max_k <= MAX_K_LIMIT:
             raise UsageError(f"max k must be between 1 and {MAX_K_LIMIT}, got {self.max_k}")
         if self.k is not None and not 1 <= self.k <= MAX_K_LIMIT:
@@ -80,6 +84,11 @@ class ResolvedWorkload:
     max_k: int
     k: int | None
     alpha: float | None
+    # A measured alpha anchors the estimates: the deployed draft takes it as is, and every other
+    # candidate's logit moves by the same amount (what this traffic does that the prior cannot know).
+    measured_draft: str | None = None
+    measured_alpha: float | None = None
+    alpha_shift: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -208,10 +217,16 @@ def evaluate_pair(
     if rw.alpha is not None:
         alpha = lo = hi = rw.alpha
         alpha_source = "measured"
+    elif rw.measured_alpha is not None and draft.label == rw.measured_draft:
+        alpha = lo = hi = rw.measured_alpha
+        alpha_source = "measured"
     else:
         est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog)
         alpha, lo, hi = est.alpha, est.low, est.high
         alpha_source = "estimate"
+        if rw.alpha_shift:
+            alpha, lo, hi = (sigmoid(logit(a) + rw.alpha_shift) for a in (alpha, lo, hi))
+            alpha_source = "anchored"
 
     c = coeffs.cost
     costs = round_costs(target, draft, rw, c, target_costs)
@@ -315,12 +330,26 @@ def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: l
                   coefficients_status=coeffs.status)
 
 
+def _anchor(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, w: Workload, coeffs: Coefficients) -> ResolvedWorkload:
+    """Anchor the alpha estimates on a measured alpha of the deployed pair (`--measured`)."""
+    if w.measured_alpha is None:
+        return rw
+    if not w.measured_draft:
+        raise UsageError("a measured alpha needs the deployed draft: pass --draft ID")
+    draft = catalog.model(w.measured_draft)
+    t, d = target.spec, draft.spec
+    rel = relation(t, d, tokenizer_verdict(t, d))
+    est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog)
+    shift = logit(w.measured_alpha) - logit(est.alpha)
+    return replace(rw, measured_draft=draft.label, measured_alpha=w.measured_alpha, alpha_shift=shift)
+
+
 def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | None = 10,
               coeffs: Coefficients | None = None, rules: RuleSet | None = None) -> Advice:
     coeffs = coeffs or load_coefficients()
     rules = rules or load_rules()
     target = catalog.model(target_ref)
-    rw = resolve_workload(catalog, target, workload, coeffs)
+    rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in candidate_drafts(catalog, target)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
@@ -334,7 +363,9 @@ def compare(catalog: Catalog, target_ref: str, draft_refs: Sequence[str], worklo
     rules = rules or load_rules()
     target = catalog.model(target_ref)
     drafts = [catalog.model(ref) for ref in draft_refs]
-    rw = resolve_workload(catalog, target, workload, coeffs)
+    if workload.measured_alpha is not None and workload.measured_draft is None:
+        workload = replace(workload, measured_draft=draft_refs[0])  # compare: the first draft is the deployed one
+    rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in drafts]
     return _report(catalog, target, rw, results, coeffs, rules, top=None)

@@ -116,11 +116,27 @@ MaxKOpt = Annotated[int, typer.Option("--max-k", help="Largest k to consider.")]
 
 
 def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, task: Task, temperature: float,
-              engine: Engine, alpha: float | None, k: int | None, max_k: int) -> Any:
+              engine: Engine, alpha: float | None, k: int | None, max_k: int,
+              measured: str | None = None, draft: str | None = None) -> Any:
     from specadvisor.advisor import Workload
 
+    measured_alpha = None
+    if measured is not None:
+        if alpha is not None:
+            from specadvisor.errors import UsageError
+
+            raise UsageError("--alpha and --measured both set alpha; give one")
+        from specadvisor.measure.analysis import measured_alpha as read_alpha
+
+        measured_alpha = read_alpha(measured)
     return Workload(hardware=hardware, tp=tp, batch_size=batch_size, context_len=context_len, task=task.value,
-                    temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k)
+                    temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k,
+                    measured_alpha=measured_alpha, measured_draft=draft)
+
+
+MeasuredOpt = Annotated[str | None, typer.Option(
+    "--measured", help="Metrics or log of the deployed pair (file, '-' or http URL): its per-token alpha anchors the "
+    "estimates (see `specadvisor measure`).")]
 
 
 def _catalog(extra: list[Path] | None) -> Any:
@@ -169,6 +185,8 @@ def recommend(
     hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
     max_candidates: Annotated[int, typer.Option("--max-candidates", help="With --hub: most Hub drafts to fetch.")] = 24,
+    measured: MeasuredOpt = None,
+    draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
 ) -> None:
     """Rank every smaller catalog model (and its FP8/INT4 variants) as a draft for TARGET."""
 
@@ -180,7 +198,7 @@ def recommend(
 
             raise UsageError(f"--top must be >= 0, got {top}")
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend
@@ -228,6 +246,9 @@ def compare(
     hub: Annotated[bool, typer.Option("--hub", help="Read drafts missing from the catalog from the Hugging Face Hub.")] = False,
     hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
+    measured: MeasuredOpt = None,
+    draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft --measured measured [default: the first].")]
+    = None,
 ) -> None:
     """Compare the given drafts for TARGET side by side, with the speedup for every k."""
 
@@ -235,7 +256,7 @@ def compare(
         from specadvisor.advisor import compare as do_compare
 
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend

@@ -44,7 +44,7 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "alpha": "per-token acceptance (estimate or measured)",
         "alpha_low": "low end of the alpha band",
         "alpha_high": "high end of the alpha band",
-        "alpha_source": "estimate | measured",
+        "alpha_source": "estimate | measured | anchored (an estimate shifted by a measured pair)",
         "k": "draft length used for the prediction",
         "k_best": "draft length with the highest predicted speedup",
         "tau": "expected tokens per target pass at k",
