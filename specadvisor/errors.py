@@ -27,7 +27,7 @@ class InputFileError(SpecAdvisorError):
     The message names the file, the line and the field, so that it can be fixed without reading code.
     """
 
-    def __init__(self, path: str, line: int | None, field: str | None, problem: str) -> None:
+    def __init__(self, path: str, line: int | None, field: str | None, problem: str, column: int | None = None) -> None:
         where = path if line is None else f"{path}:{line}"
         what = f" {field}:" if field else ""
         super().__init__(f"{where}:{what} {problem}")
@@ -35,6 +35,7 @@ class InputFileError(SpecAdvisorError):
         self.line = line
         self.field = field
         self.problem = problem
+        self.column = column
 
 
 class UnknownModelError(SpecAdvisorError):

@@ -154,7 +154,8 @@ def _yaml_errors(path: str) -> Iterator[None]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputFileError(path, line, None, f"invalid YAML: {problem}") from None
+        column = mark.column + 1 if mark is not None else None
+        raise InputFileError(path, line, None, f"invalid YAML: {problem}", column=column) from None
     except yaml.YAMLError as exc:
         raise InputFileError(path, None, None, f"invalid YAML: {exc}") from None
     except RecursionError:

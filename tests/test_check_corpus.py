@@ -42,7 +42,7 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "llamacpp/serve-coder.sh": [("SPEC241", 9, 15)],
     "sglang/launch_chain.sh": [("SPEC311", 5, 87)],
     "sglang/launch_standalone.sh": [("SPEC111", 6, 34)],
-    "tgi/tgi-deployment.yaml": [("SPEC340", 17, 68)],
+    "tgi/tgi-deployment.yaml": [("SPEC340", 17, 69)],
     "trtllm/draft-target-broken.yaml": [("SPEC320", 5, 18), ("SPEC321", 4, 3), ("SPEC322", 4, 3)],
     "trtllm/extra-llm-api-config.yml": [],
     "vllm/serve-equals-form.sh": [("SPEC306", 3, 66)],
@@ -53,17 +53,6 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
 
 # Files whose expected findings above are right but which the checker gets wrong today.
 KNOWN_BUGS: dict[str, str] = {
-    "broken/unclosed-flow.yaml": "YAML parse errors drop PyYAML's column and always report column 1",
-    "docker/Dockerfile.multiline": "a CMD/ENTRYPOINT continued with backslash-newline is skipped: _INSTR's `(.*)$` "
-                                   "cannot match a multi-line body, so the launch is never seen",
-    "k8s/kserve-llama3.yaml": "KServe huggingface runtime args (--backend=vllm, no command) are not recognised as a "
-                              "vLLM launch",
-    "k8s/vllm-default-entrypoint.yaml": "a container with only `args` relies on the vllm/vllm-openai image's entrypoint "
-                                        "(engines.md 1.4) and is ignored",
-    "trtllm/extra-llm-api-config.yml": "a TensorRT-LLM YAML has no target (it is on the trtllm-serve command line), so "
-                                       "SPEC115 fires for every known draft ('n/a or ... is not in the catalog')",
-    "vllm/serve-equals-form.sh": "--speculative-config=JSON: key columns ignore the `--speculative-config=` prefix "
-                                 "(points inside the flag name)",
 }
 
 

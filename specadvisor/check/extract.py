@@ -34,11 +34,11 @@ def extract_file(path: Path) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
         return _from_yaml(p, text)
     if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
         return _from_dockerfile(p, text), []
-    return _from_shell_text(p, text, 0, lambda off: Loc(*line_col(text, off))), []
+    return _from_shell_text(p, text, 0, lambda off: Loc(*line_col(text, off)), source=text), []
 
 
 def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], Loc],
-                     image: str | None = None) -> list[Site]:
+                     image: str | None = None, source: str | None = None) -> list[Site]:
     try:
         words = split_words(script)
     except ShellSyntaxError as exc:
@@ -48,7 +48,7 @@ def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], L
     shifted = [Word(w.text, base + w.offset) for w in words]
     out = []
     for cmd in commands(shifted):
-        site = site_from_command(path, cmd, where, image)
+        site = site_from_command(path, cmd, where, image, source)
         if site is not None:
             out.append(site)
     return out
@@ -56,7 +56,7 @@ def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], L
 
 # -- Dockerfile ------------------------------------------------------------------------------------
 
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*)$", re.IGNORECASE)
+_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def _from_dockerfile(path: str, text: str) -> list[Site]:
@@ -85,7 +85,7 @@ def _from_dockerfile(path: str, text: str) -> list[Site]:
             continue
         if rest.lstrip().startswith("["):
             try:
-                items = json.loads(rest)
+                items = json.loads(rest.replace("\\\n", " "))
             except json.JSONDecodeError:
                 items = None
             if isinstance(items, list) and all(isinstance(x, str) for x in items):
@@ -103,7 +103,7 @@ def _from_dockerfile(path: str, text: str) -> list[Site]:
     if not words:
         return []
     words = _unwrap_shell(words, text)
-    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image)
+    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
     return [site] if site else []
 
 
@@ -128,7 +128,7 @@ def _from_yaml(path: str, text: str) -> tuple[list[Site], list[tuple[str, Loc, s
     try:
         docs = load_yaml_documents(text, path)
     except InputFileError as exc:
-        return [], [("parse-error", Loc(exc.line or 1, 1), exc.problem)]
+        return [], [("parse-error", Loc(exc.line or 1, exc.column or 1), exc.problem)]
     sites: list[Site] = []
     for doc in docs:
         if not isinstance(doc, dict):
@@ -154,7 +154,12 @@ def _loc(d: Any, key: str) -> Loc | None:
 
 
 def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Callable[[int], Loc]]:
-    """Shell words of a YAML string scalar, with positions in the file."""
+    """Shell words of a YAML string scalar; word offsets are offsets into the file text.
+
+    Block scalars are tokenized from the raw file text. Quoted and plain scalars are tokenized from
+    their value, placed at the value's first character (exact on one line without escapes).
+    """
+    where = lambda off: Loc(*line_col(text, off))  # noqa: E731
     if mark.style in ("|", ">"):
         nl = text.find("\n", mark.start, mark.end)
         base = nl + 1 if nl >= 0 else mark.start
@@ -162,21 +167,14 @@ def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Ca
         if mark.style == ">":
             raw = raw.replace("\n", " ")
         try:
-            words = [Word(w.text, base + w.offset) for w in split_words(raw)]
+            return [Word(w.text, base + w.offset) for w in split_words(raw)], where
         except ShellSyntaxError:
-            words = []
-        return words, lambda off: Loc(*line_col(text, off))
+            return [], where
+    base = mark.start + (1 if mark.style in ("'", '"') else 0)
     try:
-        words = split_words(value)
+        return [Word(w.text, base + w.offset) for w in split_words(value)], where
     except ShellSyntaxError:
-        words = []
-
-    def where(off: int) -> Loc:
-        line_in = value.count("\n", 0, off)
-        col = off - (value.rfind("\n", 0, off) + 1) + 1
-        return Loc(mark.line + line_in, (mark.col + (1 if mark.style else 0) + col - 1) if line_in == 0 else col)
-
-    return words, where
+        return [], where
 
 
 def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], image: str | None) -> list[Site]:
@@ -188,13 +186,13 @@ def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], imag
         words, where = _scalar_words(text, mark, script)
         out = []
         for cmd in commands(words):
-            site = site_from_command(path, cmd, where, image)
+            site = site_from_command(path, cmd, where, image, text)
             if site:
                 out.append(site)
         return out
-    marks = [m for _, m in items]
-    words = [Word(t, i) for i, (t, _) in enumerate(items)]
-    site = site_from_command(path, words, lambda i: Loc(marks[i].line, marks[i].col), image)
+    # exec form: each item is one word, positioned at its content in the file
+    words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
+    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
     return [site] if site else []
 
 
@@ -216,15 +214,59 @@ def _containers(node: Any) -> Iterable[Any]:
             yield from _containers(item)
 
 
+# Images whose entrypoint launches an engine, for containers that give only `args` (engines.md 1.4).
+_IMAGE_ENTRYPOINTS = (
+    (re.compile(r"vllm[-/]openai|/vllm:|^vllm:", re.IGNORECASE), ["python3", "-m", "vllm.entrypoints.openai.api_server"]),
+    (re.compile(r"text-generation-inference", re.IGNORECASE), ["text-generation-launcher"]),
+    (re.compile(r"llama\.cpp:server", re.IGNORECASE), ["llama-server"]),
+)
+
+
+def _implied(image: str | None) -> list[str]:
+    for pattern, program in _IMAGE_ENTRYPOINTS:
+        if image and pattern.search(image):
+            return program
+    return []
+
+
+def _kserve_models(node: Any) -> Iterable[Any]:
+    """KServe `predictor.model` specs of the Hugging Face runtime (its vLLM backend takes vLLM flags)."""
+    if isinstance(node, dict):
+        fmt = node.get("modelFormat")
+        if isinstance(fmt, dict) and str(fmt.get("name", "")).lower() == "huggingface" and "args" in node:
+            yield node
+        for value in node.values():
+            yield from _kserve_models(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _kserve_models(item)
+
+
+def _with_program(program: list[str], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
+    """Prefix the implied program, positioned at the first argument."""
+    if not program or not items:
+        return items
+    return [(word, items[0][1]) for word in program] + items
+
+
 def _from_k8s(path: str, text: str, doc: Any) -> list[Site]:
     sites = []
+    for m in _kserve_models(doc):
+        args = _items(m.get("args"), text)
+        backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
+        if backend == "vllm" and not m.get("command"):
+            sites += _command_sites(path, text, _with_program(_implied("vllm/vllm-openai"), args), None)
     for c in _containers(doc):
         image = c.get("image") if isinstance(c.get("image"), str) else None
         items = _items(c.get("command"), text) + _items(c.get("args"), text)
+        if not c.get("command"):
+            items = _with_program(_implied(image), items)
         if isinstance(c.get("args"), str) and isinstance(c, LineDict):  # args as one string
             words, where = _scalar_words(text, c.value_marks["args"], c["args"])
-            prefix = [Word(t, -1) for t, _ in _items(c.get("command"), text)]
-            sites += [s for s in [site_from_command(path, prefix + words, where, image)] if s]
+            first = words[0].offset if words else c.value_marks["args"].start
+            program = [t for t, _ in _items(c.get("command"), text)] or _implied(image)
+            prefix = [Word(t, first) for t in program]
+            sites += [s for s in [site_from_command(path, prefix + words, where, image, text)] if s]
             continue
         sites += _command_sites(path, text, items, image)
     return sites
@@ -238,14 +280,16 @@ def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
         image = svc.get("image") if isinstance(svc.get("image"), str) else None
         entry, cmd = svc.get("entrypoint"), svc.get("command")
         items: list[tuple[str, NodeMark]] = []
+        implied = [] if entry else _implied(image)
         for key, val in (("entrypoint", entry), ("command", cmd)):
             if isinstance(val, str):
                 words, where = _scalar_words(text, svc.value_marks[key], val)
-                marks = [where(w.offset) for w in words]
-                items += [(w.text, NodeMark(m.line, m.col, 0, 0, None)) for w, m in zip(words, marks, strict=True)
-                          if w.text != "\n"]
+                items += [(w.text, NodeMark(where(w.offset).line, where(w.offset).col, w.offset, w.offset, None))
+                          for w in words if w.text != "\n"]
             else:
                 items += _items(val, text)
+        if implied and items and items[0][0].startswith("-"):  # arguments for the image's entrypoint
+            items = _with_program(implied, items)
         sites += _command_sites(path, text, items, image)
     return sites
 

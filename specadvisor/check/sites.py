@@ -49,6 +49,8 @@ _PROGRAMS = {
     "text-generation-launcher": "tgi",
     "ollama": "ollama",
 }
+# A flag or setting that asks for a separate draft *model* (not, e.g., Ollama's --draft-quantize).
+_DRAFT_MODEL = re.compile(r"^--draft$|draft[-_]?model|model[-_]?draft|assistant[-_]?model", re.IGNORECASE)
 _WRAPPERS = {"exec", "nohup", "env", "time", "sudo", "uv", "run", "uvx"}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -93,7 +95,7 @@ def _options(words: list[Word], start: int) -> tuple[list[Word], dict[str, tuple
         if w.text.startswith("-") and len(w.text) > 1:
             if "=" in w.text and w.text.startswith("--"):
                 name, _, value = w.text.partition("=")
-                opts[name] = (value, w, w)
+                opts[name] = (value, w, Word(value, w.offset + len(name) + 1))
                 i += 1
                 continue
             nxt = words[i + 1] if i + 1 < len(words) else None
@@ -129,8 +131,12 @@ def _norm(flag: str) -> str:
 
 
 def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
-                      image: str | None = None) -> Site | None:
-    """Interpret one command; None when it launches no engine we know."""
+                      image: str | None = None, source: str | None = None) -> Site | None:
+    """Interpret one command; None when it launches no engine we know.
+
+    `source` is the file text when word offsets index into it; positions inside values (the keys of a
+    JSON speculative config) are then found in the raw text, quotes and escapes included.
+    """
     engine, start = identify(words)
     if engine is None:
         return None
@@ -158,7 +164,7 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
     if engine == "vllm":
         if positional:
             site.set("target", positional[0].text, where(positional[0].offset))
-        take("target", "--model")
+        take("target", "--model", "--model-id")
         take("tp", "--tensor-parallel-size", "-tp", conv=_int)
         take("target_quantization", "--quantization", "-q")
         take("max_num_seqs", "--max-num-seqs", conv=_int)
@@ -172,9 +178,10 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
                 if key:
                     conv: Callable[[str | None], Any] = _int if key in ("k", "draft_tp", "spec_max_model_len") else (lambda v: v)
                     take(key, _norm(f), conv=conv)
-        value, loc, present = opt("--speculative-config")
-        if present and loc is not None:
-            _vllm_spec_json(site, value or "", loc)
+        if "--speculative-config" in opts:
+            value, flag_word, value_word = opts["--speculative-config"]
+            start = (value_word or flag_word).offset
+            _vllm_spec_json(site, value or "", where(start), start, source)
     elif engine == "sglang":
         take("target", "--model-path", "--model")
         take("tp", "--tp", "--tp-size", "--tensor-parallel-size", conv=_int)
@@ -203,17 +210,17 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
         take("trtllm_config_file", "--config", "--extra-llm-api-options", "--extra_llm_api_options")
     elif engine == "tgi":
         take("target", "--model-id")
-        drafts = [k for k in opts if "draft" in k]
+        drafts = [k for k in opts if _DRAFT_MODEL.search(k)]
         if drafts:
             site.set("tgi_draft_requested", True, where(opts[drafts[0]][1].offset))
     elif engine == "ollama":
-        drafts = [w for w in words if "draft" in w.text.lower()]
+        drafts = [w for w in words if _DRAFT_MODEL.search(w.text)]
         if drafts:
             site.set("ollama_draft_requested", True, where(drafts[0].offset))
     return site
 
 
-def _vllm_spec_json(site: Site, text: str, loc: Loc) -> None:
+def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0, source: str | None = None) -> None:
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -224,8 +231,17 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc) -> None:
         site.problems.append(("config-parse-error", loc, "--speculative-config must be a JSON object"))
         return
     def key_loc(key: str) -> Loc:
-        # Point at the key inside the JSON (the word usually starts with a quote character).
-        i = text.find(f'"{key}"') if key else -1
+        if not key:
+            return loc
+        if source is not None:  # find the key in the raw text of the file
+            j = source.find(f'"{key}"', offset, offset + 2 * len(text) + 64)
+            if j < 0:
+                j = source.find(f'\\"{key}\\"', offset, offset + 2 * len(text) + 64)
+                j = j + 1 if j >= 0 else j
+            if j >= 0:
+                return Loc(source.count("\n", 0, j) + 1, j - (source.rfind("\n", 0, j) + 1) + 1)
+        # Otherwise count within the value (the word usually starts with a quote character).
+        i = text.find(f'"{key}"')
         if i < 0:
             return loc
         nl = text.count("\n", 0, i)
