@@ -65,7 +65,7 @@ def check(
     def go() -> int:
         import dataclasses
 
-        from specadvisor.check.config import CheckConfig, find_config, load_config
+        from specadvisor.check.config import CheckConfig, find_config, load_config, rule_matches
         from specadvisor.check.output import render_github, render_json, render_sarif, render_text
         from specadvisor.check.run import check_paths, rules_for_output
         from specadvisor.coefficients import load_coefficients
@@ -87,9 +87,9 @@ def check(
         cfg = dataclasses.replace(cfg, defaults=defaults, select=tuple(select or cfg.select),
                                   ignore=tuple(cfg.ignore) + tuple(ignore or ()),
                                   fail_on=fail_on.value if fail_on else cfg.fail_on)
-        for sel in (*cfg.select, *cfg.ignore):
-            if not any(r.id.lower().startswith(sel.lower()) or r.name == sel for r in rules.rules):
-                raise UsageError(f"no rule matches {sel!r}")
+        for sel in (*(select or ()), *(ignore or ())):
+            if not any(rule_matches(r, sel) for r in rules.rules):
+                raise UsageError(f"--select/--ignore: no rule matches {sel!r}")
         cat = _catalog(catalog)
         cat.hardware_by_name(cfg.defaults.hardware)  # fail early on a bad hardware name
         result = check_paths(paths, cat, load_coefficients(), rules, cfg)

@@ -44,13 +44,15 @@ class CheckConfig:
     path: str | None = None
 
     def enabled(self, rule: Rule) -> bool:
-        def match(sel: str) -> bool:
-            s = sel.lower()
-            return rule.id.lower().startswith(s) or rule.name.lower() == s or s in (a.lower() for a in rule.aliases)
-
-        if self.select and not any(match(s) for s in self.select):
+        if self.select and not any(rule_matches(rule, s) for s in self.select):
             return False
-        return not any(match(s) for s in self.ignore)
+        return not any(rule_matches(rule, s) for s in self.ignore)
+
+
+def rule_matches(rule: Rule, selector: str) -> bool:
+    """An id prefix (SPEC1, SPEC301), a name or an alias, in any case."""
+    s = selector.lower()
+    return rule.id.lower().startswith(s) or rule.name.lower() == s or s in (a.lower() for a in rule.aliases)
 
 
 def find_config(start: Path) -> Path | None:
@@ -62,8 +64,7 @@ def find_config(start: Path) -> Path | None:
 
 
 def _known(rules: RuleSet, sel: str) -> bool:
-    s = sel.lower()
-    return any(r.id.lower().startswith(s) or r.name.lower() == s for r in rules.rules)
+    return any(rule_matches(r, sel) for r in rules.rules)
 
 
 def load_config(path: Path, rules: RuleSet) -> CheckConfig:
