@@ -120,6 +120,7 @@ class CandidateResult:
     reasons: tuple[Reason, ...]
     rank: int = 0
     params_b: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what the rules read
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,13 @@ def evaluate_pair(
     coeffs: Coefficients,
     rules: RuleSet,
     target_costs: dict[tuple[int, int], float] | None = None,
+    verdict_only: bool = False,
 ) -> CandidateResult:
-    """Estimate one draft for the target; `target_costs` caches target forward times across calls."""
+    """Estimate one draft for the target; `target_costs` caches target forward times across calls.
+
+    With `verdict_only`, only the rules that can change the verdict run (enough to rank thousands of
+    candidates); `with_reasons` adds the others for the candidates that are shown.
+    """
     t, d = target.spec, draft.spec
     tok = tokenizer_verdict(t, d)
     ev = engine_verdict(rw.engine, t, d, tok)
@@ -255,7 +261,7 @@ def evaluate_pair(
         <= rw.hardware.memory_gb * rw.tp * c.memory_utilization,
         "draft_memory_gb": round(memory_gb(draft), 1),
     }
-    fired = rules.fire("candidate", facts)
+    fired = rules.fire("candidate", facts, verdict_only)
     verdict = _worst_verdict([r.verdict for r, _ in fired if r.verdict]) or "marginal"
     return CandidateResult(
         draft=draft.label, draft_id=d.id, weight_format=draft.weight_format, virtual=draft.virtual,
@@ -264,8 +270,13 @@ def evaluate_pair(
         cost_ratio=td / t1, draft_step_ms=td, target_step_ms=t1, k=k, k_best=kb,
         tokens_per_round=facts["tau"], speedup=s, speedup_low=facts["speedup_low"],
         speedup_high=facts["speedup_high"], speedup_by_k=curve, verdict=verdict,
-        reasons=tuple(reason for _, reason in fired), params_b=d.params_b,
+        reasons=tuple(reason for _, reason in fired), params_b=d.params_b, facts=facts,
     )
+
+
+def with_reasons(result: CandidateResult, rules: RuleSet) -> CandidateResult:
+    """The candidate with every rule's reason (after a verdict-only evaluation)."""
+    return replace(result, reasons=tuple(reason for _, reason in rules.fire("candidate", result.facts)))
 
 
 def _running_batch(requested: int, capacity: int | None) -> int:
@@ -300,8 +311,7 @@ def candidate_drafts(catalog: Catalog, target: ModelRef) -> list[ModelRef]:
 
 
 def _rank(results: list[CandidateResult]) -> list[CandidateResult]:
-    order = sorted(results, key=lambda r: (r.verdict == "incompatible", -r.speedup, r.cost_ratio, r.draft))
-    return [replace(r, rank=i + 1) for i, r in enumerate(order)]
+    return sorted(results, key=lambda r: (r.verdict == "incompatible", -r.speedup, r.cost_ratio, r.draft))
 
 
 def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: list[CandidateResult],
@@ -324,7 +334,7 @@ def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: l
     }
     fired = rules.fire("workload", facts)
     verdict = "skip-speculation" if any(r.verdict == "skip-speculation" for r, _ in fired) else "speculate"
-    shown = ranked if not top else ranked[:top]
+    shown = [with_reasons(replace(r, rank=i + 1), rules) for i, r in enumerate(ranked if not top else ranked[:top])]
     return Advice(target=target, workload=rw, candidates=tuple(shown), verdict=verdict,
                   reasons=tuple(reason for _, reason in fired), total_candidates=len(ranked),
                   coefficients_status=coeffs.status)
@@ -351,7 +361,8 @@ def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | 
     target = catalog.model(target_ref)
     rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
-    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in candidate_drafts(catalog, target)]
+    results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared, verdict_only=True)
+               for d in candidate_drafts(catalog, target)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
 
 

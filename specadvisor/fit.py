@@ -327,8 +327,12 @@ def overrides(result: FitResult) -> dict[str, Any]:
 
 
 def _relative(f: str) -> str:
+    """Data files as the README names them (relative to the checkout), so fitted.yaml is reproducible."""
+    p = Path(f).resolve()
+    if p == paths.calibration_path().resolve():
+        return "benchmarks/data/calibration.yaml"
     try:
-        return str(Path(f).resolve().relative_to(paths.calibration_path().parents[2]))
+        return str(p.relative_to(Path.cwd().resolve()))
     except ValueError:
         return f
 

@@ -39,8 +39,9 @@ def coefficients_path() -> Path:
 
 
 def calibration_path() -> Path:
-    """The published measurements shipped with a source checkout (not inside a wheel)."""
-    return _REPO_TOP / "benchmarks" / "data" / "calibration.yaml"
+    """The published measurements (benchmarks/data/calibration.yaml; bundled into wheels too)."""
+    bundled = _BUNDLED / "calibration.yaml"
+    return bundled if bundled.exists() else _REPO_TOP / "benchmarks" / "data" / "calibration.yaml"
 
 
 def fitted_path() -> Path:

@@ -305,9 +305,12 @@ def _validate_facts_params(params: Mapping[str, Any], path: str, where: str, sco
 
 def _eval_facts(params: Mapping[str, Any], facts: Mapping[str, Any],
                 settings: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    ok_all = all(c.holds(facts, settings) for c in params.get("all", ()))
-    ok_any = any(c.holds(facts, settings) for c in params["any"]) if "any" in params else True
-    return {} if ok_all and ok_any else None
+    for c in params.get("all", ()):
+        if not c.holds(facts, settings):
+            return None
+    if "any" in params and not any(c.holds(facts, settings) for c in params["any"]):
+        return None
+    return {}
 
 
 def _validate_k_guidance(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:
@@ -427,8 +430,16 @@ def _rule_from_mapping(raw: Any, path: str, index: int) -> Rule:
 class RuleSet:
     rules: tuple[Rule, ...]
 
-    def for_scope(self, scope: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.scope == scope)
+    def __post_init__(self) -> None:
+        by_scope: dict[str, tuple[Rule, ...]] = {}
+        for scope in SCOPE_FACTS:
+            by_scope[scope] = tuple(r for r in self.rules if r.scope == scope)
+            by_scope[scope + ":verdict"] = tuple(r for r in by_scope[scope] if r.verdict)
+        object.__setattr__(self, "_by_scope", by_scope)
+
+    def for_scope(self, scope: str, verdict_only: bool = False) -> tuple[Rule, ...]:
+        """The rules of a scope; `verdict_only` keeps those that can change a verdict (for ranking)."""
+        return self._by_scope[scope + ":verdict" if verdict_only else scope]  # type: ignore[attr-defined]
 
     def get(self, rule_id: str) -> Rule:
         key = rule_id.lower()
@@ -437,9 +448,9 @@ class RuleSet:
                 return r
         raise KeyError(rule_id)
 
-    def fire(self, scope: str, facts: Mapping[str, Any]) -> list[tuple[Rule, Reason]]:
+    def fire(self, scope: str, facts: Mapping[str, Any], verdict_only: bool = False) -> list[tuple[Rule, Reason]]:
         out = []
-        for rule in self.for_scope(scope):
+        for rule in self.for_scope(scope, verdict_only):
             reason = evaluate(rule, facts)
             if reason is not None:
                 out.append((rule, reason))

@@ -72,7 +72,15 @@ def speedup_at(alpha: float, k: int, costs: RoundCosts) -> float:
 
 
 def speedup_curve(alpha: float, costs: RoundCosts, max_k: int = 16) -> dict[int, float]:
-    return {k: speedup_at(alpha, k, costs) for k in range(1, max_k + 1)}
+    """speedup_at for k = 1..max_k; tau grows by alpha^k per step, so the curve costs one pass."""
+    a = min(max(alpha, 0.0), 1.0)
+    out: dict[int, float] = {}
+    tau, power = 1.0, 1.0
+    for k in range(1, max_k + 1):
+        power *= a
+        tau += power
+        out[k] = tau * costs.target_step_ms / (k * costs.draft_step_ms + costs.verify_ms(k + 1) + costs.round_overhead_ms)
+    return out
 
 
 def best_k(curve: dict[int, float]) -> int:
