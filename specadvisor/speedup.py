@@ -25,7 +25,15 @@ def tokens_per_round(alpha: float, k: int) -> float:
         return float(k + 1)
     if alpha <= 0.0:
         return 1.0
-    return (1.0 - alpha ** (k + 1)) / (1.0 - alpha)
+    if not float(k).is_integer() or k > 256:  # a fractional mean draft length, or a k beyond any engine's
+        return (1.0 - alpha ** (k + 1)) / (1.0 - alpha)
+    # The geometric series summed term by term equals (1 - a^(k+1)) / (1 - a) without the cancellation
+    # that closed form suffers as alpha approaches 1.
+    total, power = 1.0, 1.0
+    for _ in range(int(k)):
+        power *= alpha
+        total += power
+    return total
 
 
 def alpha_from_tau(tau: float, k: int, tol: float = 1e-12) -> float:
