@@ -6,7 +6,10 @@ It serves the endpoints huggingface_hub and specadvisor use, with the headers th
   HEAD/GET /{org}/{name}/resolve/{rev}/{file}      files with X-Repo-Commit, ETag, Content-Length;
                                                    404 EntryNotFound; 401 GatedRepo for gated repos
 Behaviours for the error tests: a repo that answers 429 (Retry-After: 0) once, one that stalls, one
-with malformed JSON. Every request is recorded, and `latency` adds a delay to each (benchmark).
+with malformed JSON. Every request is recorded (with its time), and `latency` adds a delay to each
+(benchmark). `hub.fault = Fault(...)` makes a scope of endpoints (model info, listing, files) fail in
+one of the ways a real Hub, proxy or network does: an HTTP status, a truncated body, an HTML page with
+200, a body or headers dripping a byte at a time, a connection reset, a JSON answer of the wrong shape.
 
 The models are small synthetic ones with realistic config.json shapes; their tokenizer.json files
 have tiny vocabularies (a few hundred tokens) but the same structure as the real ones, and the
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -221,6 +226,30 @@ def bench_family(n: int) -> list[FakeModel]:
     return [target, *drafts]
 
 
+# -- faults -----------------------------------------------------------------------------------------
+
+FAULT_KINDS = ("status", "truncate", "html", "drip", "drip-headers", "reset", "wrong-json")
+HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head>"
+             b"<body><h1>Our servers are busy</h1><p>Please try again later.</p></body></html>\n")
+
+
+@dataclass
+class Fault:
+    """How the fake Hub misbehaves for the requests in `scope`: "api" (model info), "list" (listing), "file"
+    (resolve/ URLs) or "all". `times`: only the first N matching requests fail (None: all of them)."""
+
+    kind: str
+    scope: str = "all"
+    status: int = 500
+    retry_after: str | None = None  # sent with a status fault when set
+    error_code: str | None = None  # X-Error-Code sent with a status fault
+    times: int | None = None
+    drip_interval: float = 0.1  # seconds between bytes (drip kinds)
+
+    def __post_init__(self) -> None:
+        assert self.kind in FAULT_KINDS and self.scope in ("api", "list", "file", "all"), self
+
+
 # -- the server --------------------------------------------------------------------------------------
 
 
@@ -230,12 +259,17 @@ class FakeHub:
         self.latency = latency
         self.stall_seconds = stall_seconds
         self.requests: list[tuple[str, str]] = []
+        self.stamps: list[float] = []  # time.monotonic() of each request, same order as `requests`
+        self.scopes: list[str] = []  # "api", "list", "file" or "other" for each request
+        self.fault: Fault | None = None
+        self.faulted = 0  # requests answered by the fault
         self.authorized = 0  # requests that carried an Authorization header (the token's value is never kept)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ratelimited: set[str] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
+        self.server.handle_error = lambda *_a: None  # type: ignore[method-assign]  # faults break sockets on purpose
         self.thread = threading.Thread(target=self.server.serve_forever, name="fakehub", daemon=True)
 
     @property
@@ -259,6 +293,13 @@ class FakeHub:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.stamps.clear()
+            self.scopes.clear()
+            self.faulted = 0
+
+    def count_scope(self, scope: str) -> int:
+        with self._lock:
+            return sum(1 for s in self.scopes if s == scope)
 
     def __enter__(self) -> FakeHub:
         return self.start()
@@ -271,12 +312,23 @@ class FakeHub:
     def handle(self, h: BaseHTTPRequestHandler, head: bool) -> None:
         parts = urlsplit(h.path)
         path = unquote(parts.path)
+        segs = [s for s in path.split("/") if s]
+        scope = ("list" if path == "/api/models" else "api" if len(segs) >= 4 and segs[:2] == ["api", "models"]
+                 else "file" if len(segs) >= 5 and segs[2] == "resolve" else "other")
         with self._lock:
             self.requests.append((h.command, h.path))
+            self.stamps.append(time.monotonic())
+            self.scopes.append(scope)
             self.authorized += bool(h.headers.get("Authorization"))
+            fault = self.fault
+            if fault is not None and fault.scope in (scope, "all") and (fault.times is None or self.faulted < fault.times):
+                self.faulted += 1
+            else:
+                fault = None
         if self.latency:
             time.sleep(self.latency)
-        segs = [s for s in path.split("/") if s]
+        if fault is not None:
+            return self._misbehave(h, fault, scope, head)
         if path == "/api/models":
             return self._listing(h, parse_qs(parts.query), head)
         if len(segs) >= 4 and segs[:2] == ["api", "models"]:
@@ -304,6 +356,51 @@ class FakeHub:
                extra: dict[str, str] | None = None) -> None:
         self._send(h, status, json.dumps({"error": message}).encode(), head,
                    {"X-Error-Code": code, "X-Error-Message": message, **(extra or {})})
+
+    def _misbehave(self, h: BaseHTTPRequestHandler, f: Fault, scope: str, head: bool) -> None:
+        if f.kind == "status":
+            extra = {"Retry-After": f.retry_after} if f.retry_after is not None else {}
+            if f.error_code:
+                extra["X-Error-Code"] = f.error_code
+            return self._send(h, f.status, json.dumps({"error": f"fake fault: HTTP {f.status}"}).encode(), head, extra)
+        if f.kind == "html":
+            return self._send(h, 200, HTML_PAGE, head, ctype="text/html; charset=utf-8")
+        if f.kind == "wrong-json":
+            body = b'{"models": "not a list"}' if scope == "list" else b'["not", "a", "model", "info"]'
+            return self._send(h, 200, body, head)
+        h.close_connection = True
+        try:
+            if f.kind == "reset":  # RST instead of an answer
+                h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                h.connection.close()
+            elif f.kind == "truncate":  # promise more than is sent, then close
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(HTML_PAGE) * 4))
+                h.end_headers()
+                h.wfile.write(b'{"id": "truncated", "tags": ["a", "b"')
+                h.wfile.flush()
+                h.connection.shutdown(socket.SHUT_RDWR)
+            elif f.kind == "drip":  # a valid answer, one byte at a time
+                body = json.dumps({"id": "drip", "padding": "x" * 400}).encode()
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(body)))
+                h.end_headers()
+                self._drip(h, body, f.drip_interval)
+            elif f.kind == "drip-headers":  # the status line and headers, one byte at a time
+                self._drip(h, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"x" * 400 +
+                           b"\r\nContent-Length: 2\r\n\r\n{}", f.drip_interval)
+        except OSError:
+            pass  # the client gave up: that is the point
+        return None
+
+    def _drip(self, h: BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+        for i in range(len(data)):
+            if self._stop.wait(interval):
+                return
+            h.wfile.write(data[i:i + 1])
+            h.wfile.flush()
 
     def _stall(self) -> None:
         self._stop.wait(self.stall_seconds)
@@ -359,6 +456,9 @@ class FakeHub:
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
+        # delayed ACK hold every response back ~40 ms, which no real Hub does
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802
             hub.handle(self, head=False)
@@ -368,5 +468,11 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            except OSError:
+                pass  # a fault closed or reset the socket
 
     return Handler

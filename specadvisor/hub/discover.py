@@ -91,26 +91,46 @@ def find_candidates(source: HubSource, target: ModelRecord | None, target_id: st
     name = target_id.rsplit("/", 1)[-1]
     author = (target.author if target else None) or target_id.split("/")[0]
     stem = family_stem(target_id)
-    official: list[str] = []
-    for query in dict.fromkeys((f"{name}-DRAFT", f"{stem}-DRAFT")):
-        add(source.list_models(search=query), "official draft repo")
-    official = list(out.why)
-    add(source.list_models(author=author, search=stem), f"same author and family ({author}, {stem})")
+    # the listings of one wave are independent: they run concurrently, and are merged in priority order
+    wave: list[tuple[dict[str, Any], str]] = [({"search": q}, "official draft repo")
+                                               for q in dict.fromkeys((f"{name}-DRAFT", f"{stem}-DRAFT"))]
+    n_official = len(wave)
+    wave.append(({"author": author, "search": stem}, f"same author and family ({author}, {stem})"))
     for base in (target.base_models if target else [])[:2]:
         b_author, b_stem = base.split("/")[0], family_stem(base)
-        if (b_author, b_stem) != (author, stem):
-            add(source.list_models(author=b_author, search=b_stem), f"family of the base model {base}")
+        if (b_author, b_stem) != (author, stem) and {"author": b_author, "search": b_stem} not in [q for q, _ in wave]:
+            wave.append(({"author": b_author, "search": b_stem}, f"family of the base model {base}"))
+    results = _listings(source, [q for q, _ in wave])
+    for (_q, why), entries in zip(wave[:n_official], results[:n_official], strict=True):
+        add(entries, why)
+    official = list(out.why)
+    for (_q, why), entries in zip(wave[n_official:], results[n_official:], strict=True):
+        add(entries, why)
     family = [i for i in out.why if i not in official]
     family.sort(key=lambda i: seen.get(i, 0.0))
     seeds = [i for i in family if i not in quantized_ids][:QUANTIZED_VARIANTS_OF]
-    for draft in seeds:
-        add(source.list_models(filters=[f"base_model:quantized:{draft}"]), f"quantized variant of {draft}")
+    results = _listings(source, [{"filters": [f"base_model:quantized:{d}"]} for d in seeds])
+    for draft, entries in zip(seeds, results, strict=True):
+        add(entries, f"quantized variant of {draft}")
     quantized = [i for i in out.why if i not in official and i not in family]
     ordered = official + family + quantized
     if len(ordered) > max_candidates:
         out.warnings.append(f"{len(ordered)} Hub candidates found; fetching {max_candidates} (--max-candidates)")
     out.candidates = ordered[:max_candidates]
     return out
+
+
+def _listings(source: HubSource, queries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`source.list_models(**q)` for each query, concurrently (bounded); the first failure is raised."""
+    if len(queries) <= 1:
+        return [source.list_models(**q) for q in queries]
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(queries)), thread_name_prefix="specadvisor-hub") as pool:
+        futures = [pool.submit(source.list_models, **q) for q in queries]
+        errors = [f.exception() for f in futures]
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
+        raise first
+    return [f.result() for f in futures]
 
 
 def fetch_records(source: HubSource, ids: Sequence[str], *, progress: bool = True, max_workers: int = MAX_WORKERS,
@@ -122,14 +142,19 @@ def fetch_records(source: HubSource, ids: Sequence[str], *, progress: bool = Tru
     workers = max(1, min(max_workers, len(ids)))
     errors: list[tuple[str, HubError]] = []
     bar = _progress(progress, len(ids))
+    # one bounded pool for every request: each record is its model info, then its files as separate tasks, so
+    # the pool stays full (no worker waits for another model's files) and concurrency never exceeds `workers`
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="specadvisor-hub") as pool:
-        futures = {pool.submit(source.record, i): i for i in ids}
+        futures = {source.submit_record(pool, i): i for i in dict.fromkeys(ids)}
         for fut in as_completed(futures):
             rid = futures[fut]
-            try:
-                records[rid] = fut.result()
-            except HubError as exc:
+            exc = fut.exception()
+            if isinstance(exc, HubError):
                 errors.append((rid, exc))
+            elif exc is not None:
+                raise exc
+            else:
+                records[rid] = fut.result()
             bar(rid)
     bar(None)
     if errors and not records and all(isinstance(e, HubUnavailableError) for _, e in errors):
