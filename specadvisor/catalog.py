@@ -284,11 +284,11 @@ def split_model_ref(ref: str) -> tuple[str, str | None]:
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _model_from_mapping(raw: Any, path: str, index: int) -> ModelSpec:
+def _model_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> ModelSpec:
     label = f"models[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
-    v = validate_mapping(raw, _MODEL_FIELDS, path, label)
+    v = validate_mapping(raw, _MODEL_FIELDS, path, label, line)
     moe = None
     if v["moe"] is not None:
         m = validate_mapping(v["moe"], _MOE_FIELDS, path, f"{label}.moe")
@@ -318,11 +318,11 @@ def _model_from_mapping(raw: Any, path: str, index: int) -> ModelSpec:
     )
 
 
-def _hardware_from_mapping(raw: Any, path: str, index: int) -> Hardware:
+def _hardware_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> Hardware:
     label = f"hardware[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
-    v = validate_mapping(raw, _HARDWARE_FIELDS, path, label)
+    v = validate_mapping(raw, _HARDWARE_FIELDS, path, label, line)
     kwargs = {k: val for k, val in v.items() if val is not None and k not in ("aliases", "verified_via")}
     return Hardware(**kwargs, aliases=tuple(v["aliases"] or ()))
 
@@ -333,11 +333,17 @@ def load_catalog_file(path: Path | str) -> tuple[list[ModelSpec], list[Hardware]
     if doc is None:
         raise InputFileError(p, None, None, "empty file; expected a mapping with 'models' and/or 'hardware'")
     top = validate_mapping(doc, _TOP_FIELDS, p, "catalog")
-    models = [_model_from_mapping(raw, p, i) for i, raw in enumerate(top["models"] or [])]
-    hardware = [_hardware_from_mapping(raw, p, i) for i, raw in enumerate(top["hardware"] or [])]
+    models = [_model_from_mapping(raw, p, i, _item_line(top["models"], i)) for i, raw in enumerate(top["models"] or [])]
+    hardware = [_hardware_from_mapping(raw, p, i, _item_line(top["hardware"], i))
+                for i, raw in enumerate(top["hardware"] or [])]
     _reject_duplicates([m.id for m in models], [line_of(r) for r in (top["models"] or [])], p, "models")
     _reject_duplicates([h.id for h in hardware], [line_of(r) for r in (top["hardware"] or [])], p, "hardware")
     return models, hardware
+
+
+def _item_line(seq: Any, index: int) -> int | None:
+    lines = getattr(seq, "item_lines", None)
+    return lines[index] if lines and index < len(lines) else None
 
 
 def _reject_duplicates(ids: list[str], lines: list[int | None], path: str, what: str) -> None:

@@ -320,6 +320,10 @@ def _validate_k_guidance(params: Mapping[str, Any], path: str, where: str, scope
     if set(params) != {"table"} or not isinstance(table, list) or not table:
         raise InputFileError(path, line_of(params), where, "'k-guidance' takes one key, 'table': a list of rows")
     rows = [validate_mapping(r, _GUIDE_ROW_FIELDS, path, f"{where}.table[{i}]") for i, r in enumerate(table)]
+    for i, r in enumerate(rows):
+        if r["k_min"] > r["k_max"]:
+            raise InputFileError(path, line_of(table[i]), f"{where}.table[{i}]",
+                                 f"k_min {r['k_min']} is larger than k_max {r['k_max']}")
     return {"table": tuple(sorted((r["alpha_min"], r["k_min"], r["k_max"]) for r in rows))}
 
 
@@ -378,11 +382,11 @@ def evaluate(rule: Rule, facts: Mapping[str, Any], settings: Mapping[str, Any] |
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _rule_from_mapping(raw: Any, path: str, index: int) -> Rule:
+def _rule_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> Rule:
     label = f"rules[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
-    v = validate_mapping(raw, _RULE_FIELDS, path, label)
+    v = validate_mapping(raw, _RULE_FIELDS, path, label, line)
     if v["check"] not in _KINDS:
         raise InputFileError(path, line_of(raw, "check"), f"{label}.check",
                              f"unknown check kind {v['check']!r}{did_you_mean(v['check'], CHECK_KINDS)}")
@@ -463,7 +467,8 @@ def load_rules_file(path: Path) -> list[Rule]:
     if doc is None:
         return []
     top = validate_mapping(doc, {"rules": Field(list, required=True)}, p, "file")
-    return [_rule_from_mapping(raw, p, i) for i, raw in enumerate(top["rules"])]
+    lines = getattr(top["rules"], "item_lines", [])
+    return [_rule_from_mapping(raw, p, i, lines[i] if i < len(lines) else None) for i, raw in enumerate(top["rules"])]
 
 
 @lru_cache(maxsize=4)

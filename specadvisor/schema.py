@@ -95,18 +95,26 @@ def _check_value(value: Any, spec: Field, path: str, line: int | None, name: str
     return value
 
 
-def validate_mapping(obj: Any, fields: Mapping[str, Field], path: str, where: str) -> dict[str, Any]:
+def shown(key: Any) -> str:
+    """A key as it can appear in a one-line message (control characters escaped)."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def validate_mapping(obj: Any, fields: Mapping[str, Field], path: str, where: str,
+                     line: int | None = None) -> dict[str, Any]:
     """Check `obj` against `fields` and return a plain dict with every declared key present.
 
-    `where` names the object in messages (e.g. "models[3] (Qwen/Qwen3-8B)").
+    `where` names the object in messages (e.g. "models[3] (Qwen/Qwen3-8B)"); `line` locates `obj`
+    when it is a scalar, which does not carry its own line.
     """
     if not isinstance(obj, Mapping):
-        raise InputFileError(path, line_of(obj), where, f"expected a mapping, got {type(obj).__name__}")
+        raise InputFileError(path, line_of(obj) or line, where, f"expected a mapping, got {type(obj).__name__}")
     out: dict[str, Any] = {}
     for key in obj:
         if not isinstance(key, str) or key not in fields:
             hint = did_you_mean(str(key), list(fields))
-            raise InputFileError(path, line_of(obj, str(key)), f"{where}.{key}", f"unknown field{hint}")
+            raise InputFileError(path, line_of(obj, str(key)), f"{where}.{shown(key)}", f"unknown field{hint}")
     for name, spec in fields.items():
         if name not in obj:
             if spec.required:

@@ -139,7 +139,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_seque
 
 
 @contextmanager
-def _yaml_errors(path: str) -> Iterator[None]:
+def _yaml_errors(path: str, text: str = "") -> Iterator[None]:
     """Turn every parser failure into an `InputFileError` naming `path` and the line."""
     try:
         yield
@@ -153,24 +153,37 @@ def _yaml_errors(path: str) -> Iterator[None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = _one_line(exc.problem or exc.context or "invalid YAML")
         column = mark.column + 1 if mark is not None else None
         raise InputFileError(path, line, None, f"invalid YAML: {problem}", column=column) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        pos = max(int(getattr(exc, "position", 0) or 0), 0)
+        line = text.count("\n", 0, pos) + 1 if text else None
+        col = pos - text.rfind("\n", 0, pos) if text else None
+        raise InputFileError(path, line, None, f"invalid YAML: character {exc.character!r} is not allowed",
+                             column=col) from None
     except yaml.YAMLError as exc:
-        raise InputFileError(path, None, None, f"invalid YAML: {exc}") from None
+        raise InputFileError(path, None, None, f"invalid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise InputFileError(path, None, None, "invalid YAML: nesting is too deep") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. an integer of more than 4,300 digits, or an explicit tag on the wrong kind of node (`!!map x`)
+        raise InputFileError(path, None, None, f"invalid YAML: {_one_line(str(exc))[:200]}") from None
+
+
+def _one_line(s: str) -> str:
+    return " ".join(s.split())
 
 
 def load_yaml_text(text: str, path: str) -> Any:
     """Parse one YAML document; every failure becomes an `InputFileError` naming `path` and line."""
-    with _yaml_errors(path):
+    with _yaml_errors(path, text):
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a safe loader
 
 
 def load_yaml_documents(text: str, path: str) -> list[Any]:
     """Every document of a multi-document YAML stream (Kubernetes manifests), with the same checks."""
-    with _yaml_errors(path):
+    with _yaml_errors(path, text):
         return list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - _LineLoader is a safe loader
 
 

@@ -130,18 +130,22 @@ def _from_yaml(path: str, text: str) -> tuple[list[Site], list[tuple[str, Loc, s
     except InputFileError as exc:
         return [], [("parse-error", Loc(exc.line or 1, exc.column or 1), exc.problem)]
     sites: list[Site] = []
+    problems: list[tuple[str, Loc, str]] = []
     for doc in docs:
         if not isinstance(doc, dict):
             continue
-        if isinstance(doc.get("deployments"), list):
-            sites += _from_specadvisor(path, doc)
-        elif "apiVersion" in doc and "kind" in doc:
-            sites += _from_k8s(path, text, doc)
-        elif isinstance(doc.get("services"), dict):
-            sites += _from_compose(path, text, doc)
-        else:
-            sites += _from_engine_yaml(path, doc)
-    return sites, []
+        try:
+            if isinstance(doc.get("deployments"), list):
+                sites += _from_specadvisor(path, doc)
+            elif "apiVersion" in doc and "kind" in doc:
+                sites += _from_k8s(path, text, doc)
+            elif isinstance(doc.get("services"), dict):
+                sites += _from_compose(path, text, doc)
+            else:
+                sites += _from_engine_yaml(path, doc)
+        except _ScriptError as exc:
+            problems.append(("parse-error", exc.loc, exc.message))
+    return sites, problems
 
 
 def _loc(d: Any, key: str) -> Loc | None:
@@ -151,6 +155,13 @@ def _loc(d: Any, key: str) -> Loc | None:
     if isinstance(d, LineDict):
         return Loc(d.line_of(key), 1)
     return None
+
+
+class _ScriptError(Exception):
+    def __init__(self, loc: Loc, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
 
 
 def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Callable[[int], Loc]]:
@@ -168,13 +179,13 @@ def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Ca
             raw = raw.replace("\n", " ")
         try:
             return [Word(w.text, base + w.offset) for w in split_words(raw)], where
-        except ShellSyntaxError:
-            return [], where
+        except ShellSyntaxError as exc:
+            raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
     base = mark.start + (1 if mark.style in ("'", '"') else 0)
     try:
         return [Word(w.text, base + w.offset) for w in split_words(value)], where
-    except ShellSyntaxError:
-        return [], where
+    except ShellSyntaxError as exc:
+        raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
 
 
 def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], image: str | None) -> list[Site]:
@@ -342,26 +353,42 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
     return [site]
 
 
-_DEPLOYMENT_FIELDS = ("name", "target", "draft", "k", "engine", "engine_version", "hardware", "tp", "draft_tp",
-                      "batch_size", "context_len", "task", "temperature")
+def _deployment_fields() -> dict[str, Any]:
+    from specadvisor.coefficients import ENGINES, TASKS
+    from specadvisor.schema import Field
+
+    return {
+        "name": Field(str), "target": Field(str, required=True), "draft": Field(str),
+        "k": Field(int, minimum=1, maximum=64), "engine": Field(str, choices=ENGINES), "engine_version": Field(str),
+        "hardware": Field(str), "tp": Field(int, minimum=1, maximum=64), "draft_tp": Field(int, minimum=1, maximum=64),
+        "batch_size": Field(int, minimum=1, maximum=100_000), "context_len": Field(int, minimum=1),
+        "task": Field(str, choices=TASKS), "temperature": Field(float, minimum=0, maximum=10),
+    }
 
 
 def _from_specadvisor(path: str, doc: LineDict) -> list[Site]:
-    """specadvisor's own deployment file: teams declare the intent the other configs should meet."""
-    sites = []
-    for i, d in enumerate(doc["deployments"]):
-        if not isinstance(d, LineDict):
-            continue
-        site = Site(path, str(d.get("engine", "vllm")), Loc(d.line, 1))
-        for key in d:
-            if key not in _DEPLOYMENT_FIELDS:
-                from specadvisor.schema import did_you_mean
+    """specadvisor's own deployment file: teams declare the intent the other configs should meet.
 
-                site.problems.append(("config-parse-error", _loc(d, key) or site.start,
-                                      f"deployments[{i}].{key}: unknown field{did_you_mean(str(key), _DEPLOYMENT_FIELDS)}"))
-        for key in _DEPLOYMENT_FIELDS:
-            if key in d and key != "engine":
-                site.set(key, d[key], _loc(d, key))
+    Each entry is validated like any specadvisor file; an invalid one becomes a finding at its line.
+    """
+    from specadvisor.schema import validate_mapping
+
+    sites = []
+    items = doc["deployments"]
+    for i, d in enumerate(items):
+        line = items.item_lines[i] if isinstance(items, LineList) else doc.line
+        try:
+            v = validate_mapping(d, _deployment_fields(), path, f"deployments[{i}]", line)
+        except InputFileError as exc:
+            site = Site(path, "unknown", Loc(exc.line or line, 1))
+            site.problems.append(("config-parse-error", site.start, f"{exc.field}: {exc.problem}"
+                                  if exc.field else exc.problem))
+            sites.append(site)
+            continue
+        site = Site(path, v["engine"] or "vllm", Loc(line, 1))
+        for key, value in v.items():
+            if value is not None and key != "engine":
+                site.set(key, value, _loc(d, key))
         site.set("declared", True, None)
         sites.append(site)
     return sites

@@ -32,8 +32,11 @@ def split_words(text: str) -> list[Word]:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] == "\n":
+        if ch == "\\" and text[i + 1:i + 2] == "\n":
             i += 2
+            continue
+        if ch == "\\" and text[i + 1:i + 3] == "\r\n":  # Windows line endings
+            i += 3
             continue
         if ch in " \t\r\n":
             if ch == "\n":
@@ -58,8 +61,11 @@ def split_words(text: str) -> list[Word]:
         while i < n and text[i] not in " \t\r\n;|&":
             c = text[i]
             if c == "\\":
-                if i + 1 < n and text[i + 1] == "\n":
+                if text[i + 1:i + 2] == "\n":
                     i += 2
+                    continue
+                if text[i + 1:i + 3] == "\r\n":
+                    i += 3
                     continue
                 if i + 1 < n:
                     buf.append(text[i + 1])

@@ -159,7 +159,11 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
     def take(key: str, *names: str, conv: Callable[[str | None], Any] = lambda v: v) -> None:
         value, loc, present = opt(*names)
         if present:
-            site.set(key, conv(value), loc)
+            converted = conv(value)
+            if conv is _int and converted is None and loc is not None and "$" not in str(value):  # $n: set at run time
+                site.problems.append(("config-parse-error", loc, f"{names[0]} expects an integer, got {value!r}"))
+                return
+            site.set(key, converted, loc)
 
     if engine == "vllm":
         if positional:
@@ -260,7 +264,13 @@ def apply_vllm_spec(site: Site, spec: dict[str, Any], loc_of: Callable[[str], Lo
                "quantization": "draft_quantization"}
     for key, fact in mapping.items():
         if key in spec:
-            site.set(fact, spec[key], loc_of(key))
+            value = spec[key]
+            if fact in ("k", "draft_tp", "spec_max_model_len") and (isinstance(value, bool) or not isinstance(value, int)):
+                where = loc_of(key) or site.start
+                site.problems.append(("config-parse-error", where, f"speculative_config.{key} must be an integer, "
+                                                                   f"got {value!r}"))
+                continue
+            site.set(fact, value, loc_of(key))
     if "tensor_parallel_size" in spec:
         site.set("spec_has_tp_key", True, loc_of("tensor_parallel_size"))
     if spec.get("disable_padded_drafter_batch"):

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from specadvisor.errors import SpecAdvisorError
 
+# The longest draft any engine is configured with in practice (vLLM, SGLang and TensorRT-LLM defaults are
+# 1-8, llama.cpp's --draft-max 16); a k or a draft position beyond it is a corrupt source, not a setting.
+K_MAX = 64
+
 
 class MeasureError(SpecAdvisorError):
     """A metrics source could not be read or does not describe speculative decoding (exit code 2)."""

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from specadvisor.errors import InputFileError
-from specadvisor.measure.counts import Counts, MeasureError
+from specadvisor.measure.counts import K_MAX, Counts, MeasureError
 
 _NUM = r"([0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|nan|inf)"
 
@@ -71,11 +71,28 @@ def looks_like_log(text: str) -> bool:
     return any(m in text for m in MARKERS) and any(_marked(line, m) for line in text.splitlines() for m in MARKERS)
 
 
+def _short(text: str, width: int = 80) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _bad(location: str, line_no: int, what: str, line: str) -> InputFileError:
-    shown = line.strip()
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return InputFileError(location, line_no, None, f"incomplete {what} line (truncated?): {shown!r}")
+    return InputFileError(location, line_no, None, f"incomplete {what} line (truncated?): {_short(line)!r}")
+
+
+def _finite(location: str, line_no: int | None, field: str, text: str) -> float:
+    """A number matched on a log line; `nan`, `inf` and digit strings beyond a float are refused."""
+    x = float(text)
+    if not math.isfinite(x):
+        raise InputFileError(location, line_no, field, f"{_short(text, 20)} is not a finite number")
+    return x
+
+
+def _draft_length(location: str, line_no: int, field: str, text: str) -> int:
+    k = int(text) if len(text) <= 6 else K_MAX + 1
+    if not 1 <= k <= K_MAX:
+        raise InputFileError(location, line_no, field, f"{_short(text, 20)} is not a draft length (1 to {K_MAX})")
+    return k
 
 
 def parse_log(text: str, location: str) -> Counts:
@@ -103,7 +120,8 @@ def _vllm_v1(lines: list[str], where: list[int], location: str) -> Counts:
         m = {key: rx.search(line) for key, rx in _V1.items()}
         if m["accepted"] is None or m["drafted"] is None:
             raise _bad(location, n, "'SpecDecoding metrics'", line)
-        acc, dra = float(m["accepted"].group(1)), float(m["drafted"].group(1))
+        acc = _finite(location, n, "Accepted", m["accepted"].group(1))
+        dra = _finite(location, n, "Drafted", m["drafted"].group(1))
         if dra == 0:
             continue  # an idle interval (its rates print as nan)
         if acc > dra:
@@ -111,6 +129,17 @@ def _vllm_v1(lines: list[str], where: list[int], location: str) -> Counts:
         rates: list[float] = []
         if m["per_pos"] is not None:
             rates = [float(x) for x in re.split(r"\s*,\s*", m["per_pos"].group(1).strip())]
+            if len(rates) > K_MAX:
+                raise InputFileError(location, n, "Per-position acceptance rate", f"{len(rates)} positions: more than "
+                                     f"any plausible draft length (k <= {K_MAX})")
+            for r in rates:
+                if not math.isnan(r) and not 0 <= r <= 1:
+                    raise InputFileError(location, n, "Per-position acceptance rate",
+                                         f"{r:g} is not an acceptance rate (0 to 1)")
+        mean_len = float(m["mean_len"].group(1)) if m["mean_len"] is not None else None
+        if mean_len is not None and (math.isinf(mean_len) or mean_len > K_MAX + 1):
+            raise InputFileError(location, n, "Mean acceptance length",
+                                 f"{m['mean_len'].group(1)} is not a mean acceptance length (1 to {K_MAX + 1})")
         if rates and not any(math.isnan(r) for r in rates):
             k = len(rates)
             line_drafts = dra / k
@@ -120,9 +149,9 @@ def _vllm_v1(lines: list[str], where: list[int], location: str) -> Counts:
             for i, r in enumerate(rates):
                 per_pos[i] += r * line_drafts
             with_rates += 1
-        elif m["mean_len"] is not None and float(m["mean_len"].group(1)) > 1:
+        elif mean_len is not None and mean_len > 1:
             # no per-position list (older format): drafts = accepted / (mean length - 1); rounded to 2 digits
-            line_drafts = acc / (float(m["mean_len"].group(1)) - 1)
+            line_drafts = acc / (mean_len - 1)
             c.tau_approximate = True
         else:
             raise InputFileError(location, n, None, "'SpecDecoding metrics' line has neither a per-position list nor "
@@ -153,13 +182,18 @@ def _vllm_v0(lines: list[str], where: list[int], location: str) -> Counts:
     segments: list[dict[str, float]] = []
     prev: dict[str, float] | None = None
     ks: set[int] = set()
+    names = {"k": "Number of speculative tokens", "accepted": "Number of accepted tokens",
+             "drafted": "Number of draft tokens", "emitted": "Number of emitted tokens"}
     for n in where:
         line = lines[n - 1]
         m = {key: rx.search(line) for key, rx in _V0.items()}
         if any(v is None for v in m.values()):
             raise _bad(location, n, "'Speculative metrics'", line)
-        cur = {key: float(v.group(1)) for key, v in m.items() if v is not None}
-        ks.add(int(cur["k"]))
+        ks.add(_draft_length(location, n, names["k"], m["k"].group(1)))  # type: ignore[union-attr]
+        cur = {key: _finite(location, n, names[key], v.group(1)) for key, v in m.items() if v is not None}
+        if cur["accepted"] > cur["drafted"]:
+            raise InputFileError(location, n, None, f"{cur['accepted']:g} accepted tokens exceed {cur['drafted']:g} "
+                                 "draft tokens")
         if prev is not None and any(cur[key] < prev[key] for key in ("accepted", "drafted", "emitted")):
             segments.append(prev)  # totals dropped: the engine restarted; keep what ran before
             c.warnings.append(f"line {n}: the running totals dropped (engine restart); the runs before and after "
@@ -171,8 +205,6 @@ def _vllm_v0(lines: list[str], where: list[int], location: str) -> Counts:
         raise MeasureError(f"{location}: 'Number of speculative tokens' changes between lines ({sorted(ks)}); "
                            "measure one configuration at a time")
     k = ks.pop()
-    if k < 1:
-        raise MeasureError(f"{location}: 'Number of speculative tokens' is {k}")
     c.draft_tokens = math.fsum(s["drafted"] for s in segments)
     c.accepted = math.fsum(s["accepted"] for s in segments)
     c.emitted = math.fsum(s["emitted"] for s in segments)
@@ -196,10 +228,14 @@ def _sglang(lines: list[str], where: list[int], location: str) -> Counts:
         if m["len"] is None:
             raise _bad(location, n, "'accept len'", line)
         tau = float(m["len"].group(1))
-        if math.isnan(tau) or math.isinf(tau) or tau < 1:
-            raise InputFileError(location, n, "accept len", f"{m['len'].group(1)} is not a mean acceptance length (>= 1)")
+        if math.isnan(tau) or math.isinf(tau) or not 1 <= tau <= K_MAX + 1:
+            raise InputFileError(location, n, "accept len", f"{_short(m['len'].group(1), 20)} is not a mean acceptance "
+                                 f"length (>= 1)")
         rate = float(m["rate"].group(1)) if m["rate"] is not None else None
-        thr = float(m["throughput"].group(1)) if m["throughput"] is not None else None
+        if rate is not None and not 0 <= rate <= 1:  # NaN fails too
+            raise InputFileError(location, n, "accept rate", f"{_short(m['rate'].group(1), 20)} is not an acceptance "
+                                 "rate (0 to 1)")
+        thr = _finite(location, n, "gen throughput", m["throughput"].group(1)) if m["throughput"] is not None else None
         taus.append(tau)
         weights.append(thr)
         if rate is not None and 0 < rate <= 1:

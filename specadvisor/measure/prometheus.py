@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from specadvisor.errors import InputFileError
-from specadvisor.measure.counts import CounterResetError, Counts, MeasureError
+from specadvisor.measure.counts import K_MAX, CounterResetError, Counts, MeasureError
 
 V_DRAFTS = "vllm:spec_decode_num_drafts"
 V_DRAFT_TOKENS = "vllm:spec_decode_num_draft_tokens"
@@ -64,20 +64,36 @@ class Snapshot:
     def names(self) -> set[str]:
         return {name for name, _ in self.series}
 
+    def raw_name(self, name: str) -> str:
+        """The name as exported (counters with their `_total`), for messages."""
+        return next((raw for (n, _), raw in self.raw_names.items() if n == name),
+                    f"{name}_total" if name in COUNTERS else name)
+
+    def _sum(self, name: str, vals: list[float]) -> float:
+        try:
+            total = math.fsum(vals)
+        except OverflowError:
+            total = math.inf
+        if not math.isfinite(total):  # each value is finite; their sum is beyond a float
+            raise InputFileError(self.location, None, self.raw_name(name),
+                                 f"its {len(vals)} series add up to more than a float can hold (the largest is {max(vals):g}): "
+                                 "not a count")
+        return total
+
     def total(self, name: str) -> float | None:
         vals = [v for (n, _), v in self.series.items() if n == name]
-        return math.fsum(vals) if vals else None
+        return self._sum(name, vals) if vals else None
 
     def mean(self, name: str) -> float | None:
         vals = [v for (n, _), v in self.series.items() if n == name and not math.isnan(v)]
-        return math.fsum(vals) / len(vals) if vals else None
+        return self._sum(name, vals) / len(vals) if vals else None
 
     def by_label(self, name: str, label: str) -> dict[str, float]:
-        out: dict[str, float] = defaultdict(float)
+        groups: dict[str, list[float]] = defaultdict(list)
         for (n, labels), v in self.series.items():
             if n == name:
-                out[dict(labels).get(label, "")] += v
-        return dict(out)
+                groups[dict(labels).get(label, "")].append(v)
+        return {value: self._sum(name, vals) for value, vals in groups.items()}
 
     def label_values(self, name: str, label: str) -> set[str]:
         return {dict(labels)[label] for (n, labels) in self.series if n == name and label in dict(labels)}
@@ -169,8 +185,25 @@ def delta(before: Snapshot, after: Snapshot) -> Snapshot:
 
 
 def _near_int(x: float, tol: float = 0.1) -> int | None:
+    if not math.isfinite(x):
+        return None
     r = round(x)
-    return r if 1 <= r <= 64 and abs(x - r) <= tol else None
+    return r if 1 <= r <= K_MAX and abs(x - r) <= tol else None
+
+
+def _gauge(snap: Snapshot, name: str, low: float | None = None, high: float | None = None,
+           what: str = "") -> float | None:
+    """The mean of a gauge's series (NaN series skipped, as before the first interval), each checked to be
+    finite and within [low, high]."""
+    for (n, labels), v in snap.series.items():
+        if n != name or math.isnan(v):
+            continue
+        if math.isinf(v) or (low is not None and v < low) or (high is not None and v > high):
+            lo = "-inf" if low is None else f"{low:g}"
+            hi = "inf" if high is None else f"{high:g}"
+            raise InputFileError(snap.location, None, _show((n, labels), snap.raw_names.get((n, labels), n)),
+                                 f"gauge value {v:g} is not {what or 'a plausible value'} (expected {lo} to {hi})")
+    return snap.mean(name)
 
 
 def _sum_note(snap: Snapshot, name: str, counts: Counts) -> None:
@@ -224,6 +257,10 @@ def _vllm_v1(snap: Snapshot) -> Counts:
                                f"({', '.join(sorted(pos))})") from None
         if min(idx) < 0:
             raise MeasureError(f"{snap.location}: {V_PER_POS}_total has a negative position")
+        if max(idx) >= K_MAX:
+            raise InputFileError(snap.location, None, snap.raw_name(V_PER_POS),
+                                 f"position {max(idx)} is beyond any plausible draft length (positions 0 to "
+                                 f"{K_MAX - 1}, k <= {K_MAX})")
         n = max(idx) + 1
         gaps = [i for i in range(n) if i not in idx]
         if gaps:
@@ -242,14 +279,15 @@ def _vllm_v0(snap: Snapshot, hints: Snapshot) -> Counts:
     c.emitted = snap.total(V0_EMITTED)
     _sum_note(snap, V_DRAFT_TOKENS, c)
     if c.draft_tokens is None or (c.accepted is None and c.emitted is None):
-        rate = hints.mean(V0_RATE)
+        rate = _gauge(hints, V0_RATE, 0.0, 1.0, "an acceptance rate")
         if rate is None:
             _require(c, snap, **{f"{V_DRAFT_TOKENS}_total": c.draft_tokens, f"{V0_EMITTED}_total": c.emitted})
         c.rate = rate
         c.notes.append("only the V0 acceptance-rate gauge is present (accepted/drafted since start)")
     # system efficiency = emitted / (drafts * (k + 1)) with drafts = draft tokens / k, so
     # k / (k + 1) = efficiency * draft tokens / emitted: the cumulative values reveal k.
-    eff, d, e = hints.mean(V0_EFFICIENCY), hints.total(V_DRAFT_TOKENS), hints.total(V0_EMITTED)
+    eff = _gauge(hints, V0_EFFICIENCY, 0.0, 1.0, "a system efficiency")
+    d, e = hints.total(V_DRAFT_TOKENS), hints.total(V0_EMITTED)
     if eff and d and e:
         x = eff * d / e
         if 0 < x < 1:
@@ -264,15 +302,15 @@ def _vllm_v0(snap: Snapshot, hints: Snapshot) -> Counts:
 
 def _sglang(snap: Snapshot) -> Counts:
     c = Counts("sglang", "SGLang Prometheus gauges", snap.location)
-    c.tau = snap.mean(SG_ACCEPT_LENGTH)
-    c.rate = snap.mean(SG_ACCEPT_RATE)
+    c.tau = _gauge(snap, SG_ACCEPT_LENGTH, 1.0, K_MAX + 1, "a mean acceptance length")
+    c.rate = _gauge(snap, SG_ACCEPT_RATE, 0.0, 1.0, "an acceptance rate")
     c.notes.append("SGLang's gauges describe the last logging interval only; average several scrapes (or pass "
                    "a log with many 'accept len' lines) for a steadier figure")
     if c.tau is not None and c.rate:
         k = _near_int((c.tau - 1) / c.rate)
         if k is not None:
             c.k, c.k_source = float(k), "accept length and accept rate (speculative_num_steps); pass --k to be sure"
-    steps = snap.mean(SG_NUM_STEPS)
+    steps = _gauge(snap, SG_NUM_STEPS, 0.0, None, "a number of steps")
     if steps is not None:
         c.notes.append(f"{SG_NUM_STEPS} = {steps:g}")
     if c.tau is None:
@@ -284,11 +322,15 @@ def _trtllm(snap: Snapshot, hints: Snapshot) -> Counts:
     c = Counts("trtllm", "TensorRT-LLM Prometheus metrics", snap.location)
     c.draft_tokens = snap.total(TRT_DRAFT_TOKENS)
     c.accepted = snap.total(TRT_ACCEPTED)
-    al = hints.mean(TRT_ACCEPTANCE_LENGTH)
+    al = _gauge(hints, TRT_ACCEPTANCE_LENGTH, 1.0, K_MAX + 1, "a mean acceptance length")
     for (name, labels) in hints.series:
         if name == TRT_CONFIG_INFO:
             for label, value in labels:
-                if label in _TRT_K_LABELS and value.isdigit() and int(value) >= 1:
+                if label in _TRT_K_LABELS and value.isascii() and value.isdigit():
+                    if len(value) > 6 or not 1 <= int(value) <= K_MAX:
+                        shown = value if len(value) <= 20 else value[:17] + "..."
+                        raise InputFileError(hints.location, None, f"{TRT_CONFIG_INFO}{{{label}}}",
+                                             f"draft length {shown} is not a plausible k (1 to {K_MAX})")
                     c.k, c.k_source = float(value), f"{TRT_CONFIG_INFO}{{{label}}}"
     if c.k is None and al is not None and al > 1 and c.accepted and c.draft_tokens:
         k = _near_int(c.draft_tokens * (al - 1) / c.accepted)
@@ -296,7 +338,7 @@ def _trtllm(snap: Snapshot, hints: Snapshot) -> Counts:
             c.k, c.k_source = float(k), "acceptance length and the token counters; pass --k to be sure"
     if al is not None:
         c.tau = al  # used only when k is unknown; with k the counters give tau for the window
-    overhead = hints.mean(TRT_DRAFT_OVERHEAD)
+    overhead = _gauge(hints, TRT_DRAFT_OVERHEAD, what="a draft overhead")
     if overhead is not None:
         c.notes.append(f"draft overhead (TensorRT-LLM): {overhead:.3f}")
     if c.draft_tokens is None and c.tau is None:

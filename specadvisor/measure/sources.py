@@ -6,6 +6,7 @@ or binary input is refused before any parser sees it.
 
 from __future__ import annotations
 
+import codecs
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,14 +33,17 @@ def is_url(source: str) -> bool:
 
 
 def _decode(data: bytes, location: str) -> str:
-    if not data.strip():
+    # a UTF-8 byte order mark (Windows editors) is not part of the text: a Prometheus parser would read it
+    # as part of the first metric name
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if not data[bom:].strip():
         raise MeasureError(f"{location}: empty input: no metrics or log lines to read")
     if b"\x00" in data[:65536]:
         raise MeasureError(f"{location}: binary data, not a Prometheus exposition or an engine log")
     try:
-        return data.decode("utf-8")
+        return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MeasureError(f"{location}: not UTF-8 text (byte {exc.start}): not a Prometheus exposition or "
+        raise MeasureError(f"{location}: not UTF-8 text (byte {exc.start + bom}): not a Prometheus exposition or "
                            "an engine log") from None
 
 
