@@ -39,9 +39,12 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for c in a.candidates:
         alpha = f"{c.alpha:.2f}" if c.alpha_source == "measured" else f"{c.alpha:.2f} ({c.alpha_low:.2f}-{c.alpha_high:.2f})"
+        speed = f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})"
+        if c.verdict == "incompatible":  # the engine will not run the pair: its numbers are hypothetical
+            alpha, speed = "-", "-"
         table.add_row(
-            str(c.rank), c.draft, c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k),
-            f"{c.tokens_per_round:.2f}", f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})",
+            str(c.rank), c.draft, c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
+            f"{c.tokens_per_round:.2f}" if speed != "-" else "-", speed,
             Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, "")),
         )
     con.print(table)
@@ -52,6 +55,9 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
         for k in ks:
             kt.add_column(str(k), justify="right")
         for c in a.candidates:
+            if c.verdict == "incompatible":
+                kt.add_row(c.draft, *["-"] * len(ks))
+                continue
             cells = []
             for k in ks:
                 s = c.speedup_by_k[k]
