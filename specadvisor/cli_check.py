@@ -69,7 +69,7 @@ def check(
         from specadvisor.check.output import render_github, render_json, render_sarif, render_text
         from specadvisor.check.run import check_paths, rules_for_output
         from specadvisor.coefficients import load_coefficients
-        from specadvisor.errors import UsageError
+        from specadvisor.errors import SpecAdvisorError, UsageError
         from specadvisor.rules import load_rules
 
         rules = load_rules()
@@ -91,7 +91,14 @@ def check(
             if not any(rule_matches(r, sel) for r in rules.rules):
                 raise UsageError(f"--select/--ignore: no rule matches {sel!r}")
         cat = _catalog(catalog)
-        cat.hardware_by_name(cfg.defaults.hardware)  # fail early on a bad hardware name
+        try:
+            cat.hardware_by_name(cfg.defaults.hardware)  # fail early on a bad hardware name
+        except SpecAdvisorError as exc:
+            if hardware or not cfg.path:
+                raise
+            from specadvisor.errors import InputFileError
+
+            raise InputFileError(cfg.path, cfg.hardware_line, "defaults.hardware", exc.message) from None
         result = check_paths(paths, cat, load_coefficients(), rules, cfg)
         chosen = fmt.value
         if chosen == "auto":

@@ -8,6 +8,7 @@ that refuses attribute and index access, so a rule file cannot reach into Python
 
 from __future__ import annotations
 
+import math
 import operator
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -278,9 +279,9 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 # -- check kinds -----------------------------------------------------------------------------------
 
 
-def _parse_conditions(raw: Any, path: str, where: str, scope: str) -> tuple[Condition, ...]:
+def _parse_conditions(raw: Any, path: str, where: str, scope: str, line: int | None = None) -> tuple[Condition, ...]:
     if not isinstance(raw, list) or not raw:
-        raise InputFileError(path, line_of(raw), where, "expected a non-empty list of conditions")
+        raise InputFileError(path, line_of(raw) or line, where, "expected a non-empty list of conditions")
     out = []
     for i, item in enumerate(raw):
         v = validate_mapping(item, _CONDITION_FIELDS, path, f"{where}[{i}]")
@@ -300,7 +301,7 @@ def _validate_facts_params(params: Mapping[str, Any], path: str, where: str, sco
     if keys - {"all", "any"} or not keys:
         bad = sorted(keys - {"all", "any"})
         raise InputFileError(path, line_of(params), f"{where}", f"'facts' takes 'all' and/or 'any'; got {bad or 'nothing'}")
-    return {k: _parse_conditions(params[k], path, f"{where}.{k}", scope) for k in keys}
+    return {k: _parse_conditions(params[k], path, f"{where}.{k}", scope, line_of(params, k)) for k in keys}
 
 
 def _eval_facts(params: Mapping[str, Any], facts: Mapping[str, Any],
@@ -394,9 +395,10 @@ def _rule_from_mapping(raw: Any, path: str, index: int, line: int | None = None)
     params = validate(v["params"], path, f"{label}.params", v["scope"])
     settings = dict(v["settings"] or {})
     for name, value in settings.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+                isinstance(value, float) and not math.isfinite(value)):
             raise InputFileError(path, line_of(v["settings"], name), f"{label}.settings.{name}",
-                                 f"a setting is a number or a string, got {value!r}")
+                                 f"a setting is a finite number or a string, got {value!r}")
     for cond in (*params.get("all", ()), *params.get("any", ())) if v["check"] == "facts" else ():
         if isinstance(cond.value, str) and cond.value.startswith("$") and cond.value[1:] not in settings:
             raise InputFileError(path, line_of(raw, "params"), f"{label}.params",

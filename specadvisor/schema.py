@@ -95,6 +95,14 @@ def _check_value(value: Any, spec: Field, path: str, line: int | None, name: str
     return value
 
 
+def _kind(obj: Any) -> str:
+    if obj is None:
+        return "nothing"
+    if isinstance(obj, list):
+        return "a list"
+    return _TYPE_NAMES.get(type(obj), type(obj).__name__)
+
+
 def shown(key: Any) -> str:
     """A key as it can appear in a one-line message (control characters escaped)."""
     text = str(key)
@@ -109,7 +117,7 @@ def validate_mapping(obj: Any, fields: Mapping[str, Field], path: str, where: st
     when it is a scalar, which does not carry its own line.
     """
     if not isinstance(obj, Mapping):
-        raise InputFileError(path, line_of(obj) or line, where, f"expected a mapping, got {type(obj).__name__}")
+        raise InputFileError(path, line_of(obj) or line, where, f"expected a mapping, got {_kind(obj)}")
     out: dict[str, Any] = {}
     for key in obj:
         if not isinstance(key, str) or key not in fields:

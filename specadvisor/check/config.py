@@ -14,11 +14,14 @@ disables a check is worse than no check.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from specadvisor.check.facts import Defaults
+from specadvisor.coefficients import TASKS
 from specadvisor.errors import InputFileError
 from specadvisor.rules import SEVERITIES, Rule, RuleSet
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
@@ -30,7 +33,8 @@ _TOP = {"select": Field(list, item_kind=str), "ignore": Field(list, item_kind=st
         "fail_on": Field(str, choices=SEVERITIES), "rules": Field(dict), "defaults": Field(dict)}
 _RULE = {"severity": Field(str, choices=SEVERITIES), "params": Field(dict)}
 _DEFAULTS = {"hardware": Field(str), "batch_size": Field(int, minimum=1), "context_len": Field(int, minimum=1),
-             "task": Field(str), "engine_version": Field(str)}
+             "task": Field(str, choices=TASKS), "engine_version": Field(str)}
+_VERSION = re.compile(r"^v?\d+(\.\d+){0,3}([.+-][0-9A-Za-z.]+)?$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class CheckConfig:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> overridden settings
     defaults: Defaults = Defaults()
     path: str | None = None
+    hardware_line: int | None = None  # where defaults.hardware is written, for errors
 
     def enabled(self, rule: Rule) -> bool:
         if self.select and not any(rule_matches(rule, s) for s in self.select):
@@ -86,7 +91,9 @@ def load_config(path: Path, rules: RuleSet) -> CheckConfig:
         except KeyError:
             raise InputFileError(p, line_of(v["rules"], str(rule_key)), f"rules.{rule_key}",
                                  f"unknown rule{did_you_mean(str(rule_key), names)}") from None
-        r = validate_mapping(raw, _RULE, p, f"rules.{rule_key}")
+        if raw is None:  # `SPEC241:` with nothing under it: no overrides
+            continue
+        r = validate_mapping(raw, _RULE, p, f"rules.{rule_key}", line_of(v["rules"], str(rule_key)))
         if r["severity"]:
             severity[rule.id] = r["severity"]
         for name, value in (r["params"] or {}).items():
@@ -97,9 +104,16 @@ def load_config(path: Path, rules: RuleSet) -> CheckConfig:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise InputFileError(p, line_of(raw["params"], name), f"rules.{rule_key}.params.{name}",
                                      f"expected a number, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise InputFileError(p, line_of(raw["params"], name), f"rules.{rule_key}.params.{name}",
+                                     f"must be a finite number >= 0, got {value!r}")
             settings.setdefault(rule.id, {})[name] = value
     d = validate_mapping(v["defaults"] or {}, _DEFAULTS, p, "defaults")
+    if d["engine_version"] is not None and not _VERSION.match(d["engine_version"]):
+        raise InputFileError(p, line_of(v["defaults"], "engine_version"), "defaults.engine_version",
+                             f"expected a version such as 0.15.1, got {d['engine_version']!r}")
     defaults = Defaults(**{k: val for k, val in d.items() if val is not None})
+    hardware_line = line_of(v["defaults"], "hardware") if d["hardware"] is not None else None
     return CheckConfig(select=tuple(v["select"] or ()), ignore=tuple(v["ignore"] or ()),
                        fail_on=v["fail_on"] or "error", severity=severity, settings=settings,
-                       defaults=defaults, path=p)
+                       defaults=defaults, path=p, hardware_line=hardware_line)

@@ -92,6 +92,11 @@ def _from_dockerfile(path: str, text: str) -> list[Site]:
                 ws = [Word(x, rest_off + max(rest.find(json.dumps(x)), 0)) for x in items]
                 parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
                 continue
+            if rest.rstrip().endswith("]") or "[" in rest[:2] and '"' in rest:
+                site = Site(path, "unknown", Loc(*line_col(text, rest_off)))
+                site.problems.append(("parse-error", site.start, f"{instr} looks like an exec-form JSON array "
+                                                                 "but does not parse"))
+                return [site]
         try:
             ws = [Word(w.text, rest_off + w.offset) for w in split_words(rest) if w.text != "\n"]
         except ShellSyntaxError as exc:

@@ -170,6 +170,10 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
             site.set("target", positional[0].text, where(positional[0].offset))
         take("target", "--model", "--model-id")
         take("tp", "--tensor-parallel-size", "-tp", conv=_int)
+        if isinstance(site.values.get("tp"), int) and site.values["tp"] < 1:
+            site.problems.append(("config-parse-error", site.locs.get("tp", site.start),
+                                  f"--tensor-parallel-size must be at least 1, got {site.values['tp']}"))
+            site.values.pop("tp")
         take("target_quantization", "--quantization", "-q")
         take("max_num_seqs", "--max-num-seqs", conv=_int)
         legacy = [f for f in VLLM_LEGACY_FLAGS if _norm(f) in opts]
