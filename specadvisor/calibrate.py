@@ -14,7 +14,7 @@ from specadvisor.fit import fit, write_fitted
 
 def calibrate(files: Sequence[Path], catalog: Catalog, out: Path | None, loso: bool = False,
               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    rows = [r for f in files for r in load_calibration(f)]
+    rows = [r for f in files for r in load_calibration(f, catalog)]
     result = fit(rows, catalog)
     m = metrics(result.residuals)
     summary: dict[str, Any] = {**rows_summary(rows), "in_sample": m.as_dict()}

@@ -18,8 +18,9 @@ from specadvisor.advisor import ResolvedWorkload, round_costs
 from specadvisor.catalog import Catalog, ModelRef
 from specadvisor.coefficients import ENGINES, TASKS, Coefficients
 from specadvisor.compat import tokenizer_verdict
-from specadvisor.errors import InputFileError
-from specadvisor.schema import Field, validate_mapping
+from specadvisor.errors import InputFileError, SpecAdvisorError
+from specadvisor.measure.counts import K_MAX
+from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
 from specadvisor.speedup import alpha_from_tau, best_k, speedup_at, speedup_curve
 from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.yamlio import load_yaml_file
@@ -27,6 +28,8 @@ from specadvisor.yamlio import load_yaml_file
 # Typical context of the benchmark prompts when a source does not say (MT-Bench/HumanEval-style
 # prompts plus a few hundred generated tokens).
 DEFAULT_CONTEXT = 1024
+# What a row's measurements may be used for (`use_for`).
+USE_FOR = ("alpha", "tau", "speedup")
 
 _ROW_FIELDS: dict[str, Field] = {
     "row": Field(int, required=True, minimum=0),
@@ -103,18 +106,65 @@ class CalibrationRow:
             and self.draft is not None and self.hardware is not None
 
 
-def load_calibration(path: Path | str) -> list[CalibrationRow]:
+def _check_row(v: dict[str, Any], raw: Any, p: str, where: str, catalog: Catalog | None) -> None:
+    """Checks across a row's fields (and, given a catalog, its model and hardware ids), each error naming the
+    file, the line and the field."""
+    for u in v["use_for"] or ():
+        if u not in USE_FOR:
+            raise InputFileError(p, line_of(raw, "use_for"), f"{where}.use_for",
+                                 f"{u!r} is not one of: {', '.join(USE_FOR)}{did_you_mean(u, USE_FOR)}")
+    if v["k"] is not None and v["k"] > K_MAX:
+        raise InputFileError(p, line_of(raw, "k"), f"{where}.k",
+                             f"{v['k']} lies outside the plausible draft lengths (1 to {K_MAX})")
+    if v["tau"] is not None and v["k"] is not None and v["tau"] > v["k"] + 1:
+        raise InputFileError(p, line_of(raw, "tau"), f"{where}.tau",
+                             f"{v['tau']:g} exceeds k + 1 = {v['k'] + 1}: a target pass emits at most the k drafted "
+                             "tokens and its own")
+    tp_b, dp_b = v["target_params_b"], v["draft_params_b"]
+    if tp_b is not None and dp_b is not None and dp_b > tp_b:
+        raise InputFileError(p, line_of(raw, "draft_params_b"), f"{where}.draft_params_b",
+                             f"the draft ({dp_b:g}B) is larger than its target ({tp_b:g}B): target and draft swapped?")
+    models = v["target"] is not None and v["draft"] is not None
+    if {"alpha", "tau"} & set(v["use_for"] or ()) and not models and (tp_b is None or dp_b is None):
+        raise InputFileError(p, line_of(raw), where, "a row used for alpha or tau needs its target and draft (catalog "
+                             "ids) or, for models without a public config, target_params_b and draft_params_b")
+    if catalog is None:
+        return
+    refs = {}
+    for key in ("target", "draft"):
+        if v[key] is not None:
+            try:
+                refs[key] = catalog.model(v[key])
+            except SpecAdvisorError as exc:  # unknown id, or an unknown @format
+                raise InputFileError(p, line_of(raw, key), f"{where}.{key}", exc.message) from None
+    if v["hardware"] is not None:
+        try:
+            catalog.hardware_by_name(v["hardware"])
+        except SpecAdvisorError as exc:
+            raise InputFileError(p, line_of(raw, "hardware"), f"{where}.hardware", exc.message) from None
+    if len(refs) == 2 and refs["draft"].spec.params_b > refs["target"].spec.params_b:
+        t, d = refs["target"].spec, refs["draft"].spec
+        raise InputFileError(p, line_of(raw, "draft"), f"{where}.draft",
+                             f"the draft {d.id} ({d.params_b:g}B) is larger than its target {t.id} ({t.params_b:g}B): "
+                             "target and draft swapped?")
+
+
+def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[CalibrationRow]:
+    """The rows of a calibration file, validated; with `catalog`, model and hardware ids are checked too."""
     p = str(path)
     doc = load_yaml_file(path)
     top = validate_mapping(doc, {"rows": Field(list, required=True)}, p, "file")
+    item_lines = getattr(top["rows"], "item_lines", None) or []
     out = []
     for i, raw in enumerate(top["rows"]):
-        v = validate_mapping(raw, _ROW_FIELDS, p, f"rows[{i}]")
+        where = f"rows[{i}]"
+        v = validate_mapping(raw, _ROW_FIELDS, p, where, line=item_lines[i] if i < len(item_lines) else None)
         for key in ("target_format", "draft_format"):
             if v[key] is not None:
                 v[key] = canonical_format(v[key])
                 if v[key] not in WEIGHT_FORMATS():
-                    raise InputFileError(p, None, f"rows[{i}].{key}", f"unknown weight format {v[key]!r}")
+                    raise InputFileError(p, line_of(raw, key), f"{where}.{key}", f"unknown weight format {v[key]!r}")
+        _check_row(v, raw, p, where, catalog)
         out.append(CalibrationRow(
             row=v["row"], source_id=v["source_id"], target=v["target"], draft=v["draft"],
             target_format=v["target_format"], draft_format=v["draft_format"], hardware=v["hardware"],

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from specadvisor.measure.counts import Counts, MeasureError
+from specadvisor.measure.counts import K_MAX, Counts, MeasureError
 from specadvisor.measure.sources import DEFAULT_TIMEOUT_S, SourceText, is_url, read_source
 from specadvisor.speedup import alpha_from_tau
 
@@ -214,8 +214,19 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
             scrapes: int = 1) -> Measurement:
     notes, warnings, missing = list(c.notes), list(c.warnings), []
     loc = c.location
-    if k is not None and k < 1:
-        raise MeasureError(f"--k must be >= 1, got {k}")
+    if k is not None and not 1 <= k <= K_MAX:
+        raise MeasureError(f"--k must be >= 1 and <= {K_MAX} (drafted tokens per round), got {k}")
+    figures = {"drafts": c.drafts, "draft tokens": c.draft_tokens, "accepted tokens": c.accepted,
+               "emitted tokens": c.emitted, "k": c.k, "tau": c.tau, "acceptance rate": c.rate}
+    for i, v in enumerate(c.per_position or ()):
+        figures[f"accepted tokens at position {i}"] = v
+    for what, v in figures.items():
+        if v is not None and not math.isfinite(v):
+            raise MeasureError(f"{loc}: {what} {v:g} is not a finite number: the source's figures are too large or "
+                               "inconsistent")
+    if c.k is not None and c.k < 1:
+        raise MeasureError(f"{loc}: k = {c.k:g} ({c.k_source}) is below 1, which no draft length can be: the source's "
+                           "figures are inconsistent")
 
     k_val, k_src = c.k, c.k_source
     if k is not None:

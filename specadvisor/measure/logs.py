@@ -91,7 +91,8 @@ def _finite(location: str, line_no: int | None, field: str, text: str) -> float:
 def _draft_length(location: str, line_no: int, field: str, text: str) -> int:
     k = int(text) if len(text) <= 6 else K_MAX + 1
     if not 1 <= k <= K_MAX:
-        raise InputFileError(location, line_no, field, f"{_short(text, 20)} is not a draft length (1 to {K_MAX})")
+        raise InputFileError(location, line_no, field,
+                             f"{_short(text, 20)} lies outside the plausible draft lengths (1 to {K_MAX})")
     return k
 
 
@@ -263,34 +264,64 @@ def _sglang(lines: list[str], where: list[int], location: str) -> Counts:
     return c
 
 
-def _json_objects(text: str, lines: list[str], where: list[int]) -> Iterator[tuple[int | None, Any]]:
+def _too_deep(location: str, line_no: int | None) -> InputFileError:
+    return InputFileError(location, line_no, "timings", "JSON nested too deeply to read (not a llama.cpp response)")
+
+
+def _json_objects(text: str, lines: list[str], where: list[int], location: str) -> Iterator[tuple[int | None, Any]]:
+    """(line, object) for the whole file as one JSON document, else for each marked line holding JSON; the line
+    is None when the document spans lines."""
     stripped = text.strip()
     if stripped[:1] in "{[":
         try:
-            yield None, json.loads(stripped)
-            return
+            doc = json.loads(stripped)
+        except RecursionError:
+            raise _too_deep(location, where[0] if len(where) == 1 else None) from None
         except ValueError:
             pass
+        else:
+            yield None, doc
+            return
     for n in where:
         line = lines[n - 1]
         start = line.find("{")
         if start < 0:
             continue
         try:
-            yield n, json.loads(line[start:])
+            obj = json.loads(line[start:])
+        except RecursionError:
+            raise _too_deep(location, n) from None
         except ValueError:
             continue  # a pretty-printed body spread over lines; handled by the whole-file parse above
+        yield n, obj
 
 
 def _timings(obj: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(obj, dict):
-        if "draft_n" in obj:
-            yield obj
-        for v in obj.values():
-            yield from _timings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _timings(v)
+    """Every mapping with a draft_n key, in document order (iterative: JSON may nest deeply)."""
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            if "draft_n" in o:
+                yield o
+            stack.extend(reversed(list(o.values())))
+        elif isinstance(o, list):
+            stack.extend(reversed(o))
+
+
+def _timing_count(t: dict[str, Any], key: str, location: str, line_no: int | None) -> float:
+    v = t[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        shown = _short(repr(v), 40)
+        raise InputFileError(location, line_no, "timings", f"draft_n / draft_n_accepted are not numbers ({key}: {shown})")
+    try:
+        x = float(v)
+    except OverflowError:  # an integer beyond a float
+        x = math.inf
+    if not math.isfinite(x) or x < 0:
+        raise InputFileError(location, line_no, "timings", f"{key} {_short(repr(v), 40)} is not a count (a finite "
+                             "number >= 0)")
+    return x
 
 
 def _llamacpp(text: str, lines: list[str], found: dict[str, list[int]], location: str) -> Counts:
@@ -301,7 +332,8 @@ def _llamacpp(text: str, lines: list[str], found: dict[str, list[int]], location
         m = _LC_RATE.search(lines[n - 1])
         if m is None:
             raise _bad(location, n, "'draft acceptance rate'", lines[n - 1])
-        acc, gen = float(m.group(2)), float(m.group(3))
+        acc = _finite(location, n, "accepted", m.group(2))
+        gen = _finite(location, n, "generated", m.group(3))
         if acc > gen:
             raise InputFileError(location, n, None, f"{acc:g} accepted exceeds {gen:g} generated draft tokens")
         accepted += acc
@@ -310,17 +342,23 @@ def _llamacpp(text: str, lines: list[str], found: dict[str, list[int]], location
     t_acc = t_draft = t_pred = 0.0
     n_timings = 0
     if found[LC_TIMINGS_MARK]:
-        for n, obj in _json_objects(text, lines, found[LC_TIMINGS_MARK]):
-            for t in _timings(obj):
-                try:
-                    d, a = float(t["draft_n"]), float(t.get("draft_n_accepted", math.nan))
-                    p = float(t["predicted_n"]) if "predicted_n" in t else math.nan
-                except (TypeError, ValueError):
-                    raise InputFileError(location, n, "timings", "draft_n / draft_n_accepted are not numbers") from None
-                if math.isnan(a):
-                    raise InputFileError(location, n, "timings", "draft_n without draft_n_accepted")
+        where = found[LC_TIMINGS_MARK]
+        for n, obj in _json_objects(text, lines, where, location):
+            objs = list(_timings(obj))
+            if n is not None:
+                at: list[int | None] = [n] * len(objs)
+            elif len(where) == 1 or len(where) == len(objs):  # one object per marked line, in order
+                at = [where[0]] * len(objs) if len(where) == 1 else list(where)
+            else:
+                at = [None] * len(objs)
+            for t, line_no in zip(objs, at, strict=True):
+                d = _timing_count(t, "draft_n", location, line_no)
+                if "draft_n_accepted" not in t:
+                    raise InputFileError(location, line_no, "timings", "draft_n without draft_n_accepted")
+                a = _timing_count(t, "draft_n_accepted", location, line_no)
+                p = _timing_count(t, "predicted_n", location, line_no) if "predicted_n" in t else math.nan
                 if a > d:
-                    raise InputFileError(location, n, "timings", f"draft_n_accepted {a:g} exceeds draft_n {d:g}")
+                    raise InputFileError(location, line_no, "timings", f"draft_n_accepted {a:g} exceeds draft_n {d:g}")
                 t_acc, t_draft, t_pred = t_acc + a, t_draft + d, t_pred + p
                 n_timings += 1
         if n_timings == 0 and not n_rate and not found[LC_STATS_MARK]:
@@ -337,9 +375,13 @@ def _llamacpp(text: str, lines: list[str], found: dict[str, list[int]], location
             # each target pass emits one token of its own, so passes ~ predicted - accepted
             c.tau, c.tau_approximate = t_pred / (t_pred - t_acc), True
             mean_k = t_draft / (t_pred - t_acc)
-            c.k, c.k_source = mean_k, "draft_n per target pass (approximate)"
             c.notes.append("tau ~ predicted_n / (predicted_n - draft_n_accepted): approximate, as it assumes every "
                            "target pass emits one token of its own")
+            if mean_k >= 1:
+                c.k, c.k_source = mean_k, "draft_n per target pass (approximate)"
+            else:
+                c.notes.append(f"fewer than one drafted token per target pass ({mean_k:.2f}): many passes drafted "
+                               "nothing, so k is unknown; pass --k")
     # statistics lines: their ratios give the mean draft length and tau
     g_drafts = g_tokens = a_tokens = 0.0
     for n in found[LC_STATS_MARK]:
@@ -347,9 +389,16 @@ def _llamacpp(text: str, lines: list[str], found: dict[str, list[int]], location
         m = {key: rx.search(line) for key, rx in _LC_STATS.items()}
         if any(v is None for v in m.values()):
             raise _bad(location, n, "'statistics draft'", line)
-        g_drafts += float(m["gen_drafts"].group(1))  # type: ignore[union-attr]
-        g_tokens += float(m["gen_tokens"].group(1))  # type: ignore[union-attr]
-        a_tokens += float(m["acc_tokens"].group(1))  # type: ignore[union-attr]
+        drafts = _finite(location, n, "#gen drafts", m["gen_drafts"].group(1))  # type: ignore[union-attr]
+        gen = _finite(location, n, "#gen tokens", m["gen_tokens"].group(1))  # type: ignore[union-attr]
+        acc = _finite(location, n, "#acc tokens", m["acc_tokens"].group(1))  # type: ignore[union-attr]
+        if acc > gen:
+            raise InputFileError(location, n, "#acc tokens", f"{acc:g} accepted exceeds {gen:g} generated draft tokens "
+                                 "(#gen tokens): the statistics are inconsistent")
+        if drafts > gen:
+            raise InputFileError(location, n, "#gen drafts", f"{drafts:g} drafts but only {gen:g} drafted tokens "
+                                 "(#gen tokens): every draft has at least one token, so the statistics are inconsistent")
+        g_drafts, g_tokens, a_tokens = g_drafts + drafts, g_tokens + gen, a_tokens + acc
     if g_drafts > 0:
         c.k, c.k_source = g_tokens / g_drafts, "'statistics draft' (#gen tokens / #gen drafts)"
         c.tau, c.tau_approximate = 1 + a_tokens / g_drafts, False

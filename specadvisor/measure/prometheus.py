@@ -330,7 +330,7 @@ def _trtllm(snap: Snapshot, hints: Snapshot) -> Counts:
                     if len(value) > 6 or not 1 <= int(value) <= K_MAX:
                         shown = value if len(value) <= 20 else value[:17] + "..."
                         raise InputFileError(hints.location, None, f"{TRT_CONFIG_INFO}{{{label}}}",
-                                             f"draft length {shown} is not a plausible k (1 to {K_MAX})")
+                                             f"draft length {shown} lies outside the plausible k (1 to {K_MAX})")
                     c.k, c.k_source = float(value), f"{TRT_CONFIG_INFO}{{{label}}}"
     if c.k is None and al is not None and al > 1 and c.accepted and c.draft_tokens:
         k = _near_int(c.draft_tokens * (al - 1) / c.accepted)
