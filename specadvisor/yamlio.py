@@ -47,6 +47,16 @@ def _expanded(x: Any) -> int:
     return getattr(x, "expanded", 1)
 
 
+class _BadValue(Exception):
+    """A scalar the YAML constructors cannot build (`!!int abc`, a 5,000-digit integer)."""
+
+    def __init__(self, key: str | None, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.line = line
+        self.problem = " ".join(problem.split())[:200]
+
+
 class _AliasBomb(Exception):
     def __init__(self, line: int) -> None:
         super().__init__(line)
@@ -115,7 +125,10 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
                 from_merge.discard(key)
             else:
                 from_merge.add(key)
-            result[key] = self.construct_object(value_node, deep=True)
+            try:
+                result[key] = self.construct_object(value_node, deep=True)
+            except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
+                raise _BadValue(str(key), value_node.start_mark.line + 1, str(exc) or type(exc).__name__) from None
             result.key_lines[str(key)] = line
             result.value_marks[str(key)] = _mark(value_node)
         result.expanded = 1 + sum(_expanded(v) for v in result.values())
@@ -160,13 +173,16 @@ def _yaml_errors(path: str, text: str = "") -> Iterator[None]:
         pos = max(int(getattr(exc, "position", 0) or 0), 0)
         line = text.count("\n", 0, pos) + 1 if text else None
         col = pos - text.rfind("\n", 0, pos) if text else None
-        raise InputFileError(path, line, None, f"invalid YAML: character {exc.character!r} is not allowed",
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise InputFileError(path, line, None, f"invalid YAML: control characters are not allowed (U+{code:04X})",
                              column=col) from None
+    except _BadValue as bad:
+        raise InputFileError(path, bad.line, bad.key, f"invalid value: {bad.problem}") from None
     except yaml.YAMLError as exc:
         raise InputFileError(path, None, None, f"invalid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise InputFileError(path, None, None, "invalid YAML: nesting is too deep") from None
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
         # e.g. an integer of more than 4,300 digits, or an explicit tag on the wrong kind of node (`!!map x`)
         raise InputFileError(path, None, None, f"invalid YAML: {_one_line(str(exc))[:200]}") from None
 

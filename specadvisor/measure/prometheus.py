@@ -122,14 +122,47 @@ def _locate_error(text: str) -> tuple[int | None, str | None]:
     return None, None
 
 
+def _relevant_lines(text: str) -> tuple[str, int]:
+    """Only the lines of the speculative-decoding families (and how many families the page had).
+
+    A busy server's /metrics page holds thousands of series (histograms per model and label); parsing
+    them all costs seconds and gigabytes on large pages, for series we never read.
+    """
+    keep: list[str] = []
+    families = 0
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            parts = stripped.split(None, 3)
+            if len(parts) >= 3 and parts[1] == "TYPE":
+                families += 1
+            if len(parts) >= 3 and parts[1] in ("HELP", "TYPE") and _base_name(parts[2]) in KNOWN:
+                keep.append(line)
+            continue
+        head = stripped.split("{", 1)[0].split(None, 1)
+        name = head[0] if head else ""
+        if name.endswith("_created"):
+            name = name[: -len("_created")]
+        if _base_name(name) in KNOWN:
+            keep.append(line)
+    return "\n".join(keep) + "\n", families
+
+
 def parse_exposition(text: str, location: str) -> Snapshot:
     """Parse a text exposition; keep the speculative-decoding series, validated."""
     from prometheus_client.parser import text_string_to_metric_families
 
+    relevant, family_count = _relevant_lines(text)
+    if relevant.strip() == "":
+        # Nothing we read: parse the page itself (its head, when huge), so that a file that is no
+        # exposition at all says where it goes wrong.
+        relevant = text if len(text) <= 4 * 1024 * 1024 else "\n".join(text.splitlines()[:1000]) + "\n"
     try:
-        families = list(text_string_to_metric_families(text))
+        families = list(text_string_to_metric_families(relevant))
     except Exception as exc:
         line, problem = _locate_error(text)
+        if line is None:
+            line, problem = _locate_error(relevant)
         detail = problem or str(exc) or type(exc).__name__
         raise InputFileError(location, line, None, f"not a valid Prometheus text exposition: {detail}") from None
     last = text.rstrip("\n").rsplit("\n", 1)[-1].strip()
@@ -137,7 +170,7 @@ def parse_exposition(text: str, location: str) -> Snapshot:
         n = text.count("\n") + 1
         raise InputFileError(location, n, None, "the exposition does not end with a newline: it looks truncated "
                              "(the last sample may be cut); save the whole /metrics page")
-    snap = Snapshot(location, metric_count=len(families))
+    snap = Snapshot(location, metric_count=max(family_count, len(families)))
     for fam in families:
         for s in fam.samples:
             if s.name.endswith("_created"):  # counter creation timestamps, not counts

@@ -1,0 +1,1 @@
+vllm serve meta-llama/Llama-3.2-1B-Instruct --speculative-config '{"model": "meta-llama/Llama-3.1-70B-Instruct", "num_speculative_tokens": 4}'
