@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,6 +60,9 @@ def check(
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Declared concurrency for the predictions.")]
     = None,
     catalog: CatalogOpt = None,
+    hub: Annotated[bool, typer.Option("--hub", help="Read models missing from the catalog from the Hugging Face Hub.")]
+    = False,
+    offline: Annotated[bool, typer.Option("--offline", help="With --hub: Hub metadata from the cache only.")] = False,
 ) -> None:
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
@@ -99,6 +103,8 @@ def check(
             from specadvisor.errors import InputFileError
 
             raise InputFileError(cfg.path, cfg.hardware_line, "defaults.hardware", exc.message) from None
+        if hub or offline:
+            cat = _extend_from_hub(paths, cat, offline)
         result = check_paths(paths, cat, load_coefficients(), rules, cfg)
         chosen = fmt.value
         if chosen == "auto":
@@ -126,6 +132,40 @@ def check(
 
     code = _run(go)
     raise typer.Exit(code)
+
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def _extend_from_hub(paths: list[str], cat: Any, offline: bool) -> Any:
+    """The catalog plus the Hub models that the checked configs name and the catalog lacks.
+
+    Each unknown target/draft pair is read once; a pair the Hub cannot give is a warning, so one
+    private model does not stop the check of every other file.
+    """
+    from specadvisor.check.extract import extract_file
+    from specadvisor.check.facts import resolve_model
+    from specadvisor.check.run import expand
+    from specadvisor.hub.errors import HubError
+    from specadvisor.hub.resolve import extend_catalog
+    from specadvisor.hub.source import default_source
+
+    pairs: set[tuple[str, str]] = set()
+    for f in expand(paths):
+        for site in extract_file(f)[0]:
+            t, d = site.values.get("target"), site.values.get("draft")
+            if not (isinstance(t, str) and isinstance(d, str)):
+                continue
+            unknown = [m for m in (t, d) if resolve_model(cat, m) is None]
+            if unknown and all(_HUB_ID.match(m) for m in unknown):
+                pairs.add((t, d))
+    source = default_source(offline=offline)
+    for t, d in sorted(pairs):
+        try:
+            cat = extend_catalog(cat, t, [d], source=source, progress=False).catalog
+        except HubError as exc:
+            typer.echo(f"specadvisor: warning: {exc.message}", err=True)
+    return cat
 
 
 def _write_atomic(path: Path, text: str) -> None:

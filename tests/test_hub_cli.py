@@ -255,3 +255,28 @@ def test_non_hub_paths_do_not_import_huggingface_hub(args):
                          env=env, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "huggingface_hub" not in out.stderr and "httpx" not in out.stderr
+
+
+def test_check_hub_resolves_models_missing_from_the_catalog(env, tmp_path):
+    """SPEC115 (unknown model) goes away with --hub, and the Hub facts drive the compatibility rules."""
+    script = tmp_path / "serve.sh"
+    script.write_text("vllm serve my-org/qwen72-support-ft --tensor-parallel-size 4 \\\n"
+                      "  --speculative-config '{\"model\": \"Qwen/Qwen2.5-0.5B-Instruct\", \"num_speculative_tokens\": 4}'\n")
+    plain = run("check", str(script), "--format", "json")
+    assert {f["rule"] for f in json.loads(plain.stdout)["findings"]} >= {"SPEC115"}
+    with_hub = run("check", str(script), "--format", "json", "--hub")
+    rules = {f["rule"] for f in json.loads(with_hub.stdout)["findings"]}
+    assert "SPEC115" not in rules
+    assert "SPEC111" in rules  # the fine-tune keeps Qwen2.5's 152064 rows: vLLM rejects the 151936-row draft
+    offline = run("check", str(script), "--format", "json", "--offline")  # from the cache the first run filled
+    assert "SPEC115" not in {f["rule"] for f in json.loads(offline.stdout)["findings"]}
+
+
+def test_check_hub_warns_and_continues_when_a_model_is_missing(env, tmp_path):
+    script = tmp_path / "serve.sh"
+    script.write_text("vllm serve nobody/no-such-model --speculative-config "
+                      "'{\"model\": \"Qwen/Qwen2.5-0.5B-Instruct\", \"num_speculative_tokens\": 4}'\n")
+    res = run("check", str(script), "--format", "json", "--hub")
+    assert res.exit_code in (0, 1)
+    assert "warning" in res.stderr and "nobody/no-such-model" in res.stderr
+    assert "SPEC115" in {f["rule"] for f in json.loads(res.stdout)["findings"]}
