@@ -43,6 +43,8 @@ def weight_bytes(model: ModelRef, tokens: int) -> float:
     # The input embedding is a row lookup, not a full read; tied models read it once as the LM head.
     lookup_only = 0.0 if m.tie_embeddings else float(m.vocab_size * (m.embed_proj_dim or m.hidden_size))
     active = m.active_params_b * 1e9
+    # The max(..., 5% of active) guards below only keep user catalogs with inconsistent sizes (an
+    # embedding larger than the model) from giving zero or negative bytes; real entries never reach them.
     if m.moe is None or m.params_b <= m.active_params_b:
         return max(active - lookup_only, active * 0.05) * bpw
     e = m.moe
