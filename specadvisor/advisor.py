@@ -172,6 +172,16 @@ def _scaled(costs: RoundCosts, factor: float) -> RoundCosts:
     return RoundCosts(costs.target_step_ms, costs.draft_step_ms * factor, verify, costs.round_overhead_ms * factor)
 
 
+def speedup_band(alpha: float, alpha_low: float, alpha_high: float, k: int, costs: RoundCosts,
+                 uncertainty: float) -> tuple[float, float, float]:
+    """(speedup, low, high) at k: the low end pairs the low alpha with costs raised by `uncertainty`,
+    the high end the high alpha with costs lowered by it. One definition for recommend and the fit."""
+    s = speedup_at(alpha, k, costs)
+    lo = speedup_at(alpha_low, k, _scaled(costs, 1 + uncertainty))
+    hi = speedup_at(alpha_high, k, _scaled(costs, 1 - uncertainty))
+    return s, min(s, lo), max(s, hi)
+
+
 def round_costs(
     target: ModelRef,
     draft: ModelRef,
@@ -240,18 +250,15 @@ def evaluate_pair(
     curve = speedup_curve(alpha, costs, rw.max_k)
     kb = best_k(curve)
     k = rw.k if rw.k is not None else kb
-    s = speedup_at(alpha, k, costs)
-    u = c.cost_uncertainty
-    s_lo = speedup_at(lo, k, _scaled(costs, 1 + u))
-    s_hi = speedup_at(hi, k, _scaled(costs, 1 - u))
+    s, s_lo, s_hi = speedup_band(alpha, lo, hi, k, costs, c.cost_uncertainty)
 
     facts: dict[str, Any] = {
         "target": t.id, "draft": draft.label, "target_params_b": t.params_b, "draft_params_b": d.params_b,
         "size_ratio": t.params_b / d.params_b, "relation": rel, "tokenizer": tok, "engine": rw.engine,
         "engine_accepts": ev.accepts, "engine_note": ev.note, "alpha": alpha, "alpha_low": lo,
         "alpha_high": hi, "alpha_source": alpha_source, "k": k, "k_best": kb,
-        "tau": tokens_per_round(alpha, k), "cost_ratio": td / t1, "speedup": s, "speedup_low": min(s_lo, s),
-        "speedup_high": max(s_hi, s), "draft_precision": draft.weight_format,
+        "tau": tokens_per_round(alpha, k), "cost_ratio": td / t1, "speedup": s, "speedup_low": s_lo,
+        "speedup_high": s_hi, "draft_precision": draft.weight_format,
         "target_precision": target.weight_format, "draft_quantized": draft.quantized,
         "target_quantized": target.quantized, "draft_virtual": draft.virtual,
         "distilled": is_distilled_for(t, d, catalog), "task": rw.task, "temperature": rw.temperature,

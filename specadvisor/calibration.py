@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specadvisor.acceptance import alpha_from_features, features, pair_features, relation
-from specadvisor.advisor import ResolvedWorkload, round_costs
+from specadvisor.acceptance import features, pair_features, relation
 from specadvisor.catalog import Catalog, ModelRef
 from specadvisor.coefficients import ENGINES, TASKS, Coefficients
 from specadvisor.compat import tokenizer_verdict
 from specadvisor.errors import InputFileError, SpecAdvisorError
 from specadvisor.measure.counts import K_MAX
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
-from specadvisor.speedup import alpha_from_tau, best_k, speedup_at, speedup_curve
+from specadvisor.speedup import alpha_from_tau
 from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.yamlio import load_yaml_file
 
@@ -177,20 +176,8 @@ def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[C
     return out
 
 
-@dataclass(frozen=True)
-class RowPrediction:
-    row: CalibrationRow
-    alpha: float
-    alpha_low: float
-    alpha_high: float
-    k: int
-    speedup: float | None  # end to end: the estimated alpha, as `recommend` predicts
-    speedup_low: float | None
-    speedup_high: float | None
-    speedup_measured_alpha: float | None  # the cost model alone: the row's measured alpha
-
-
 def _ref(catalog: Catalog, model_id: str, fmt: str | None) -> ModelRef:
+    """The catalog model in the weight format the row ran (a virtual variant when it differs)."""
     base = catalog.model(model_id)
     if fmt is None or fmt == base.weight_format:
         return base
@@ -209,33 +196,6 @@ def row_alpha_features(row: CalibrationRow, catalog: Catalog, coeffs: Coefficien
                     rel="same-family" if row.same_family else "shared-tokenizer", distilled=False,
                     domain_mismatch=False, task=row.task, temperature=row.temperature, draft_format=None,
                     floor_params_b=coeffs.acceptance.floor_params_b)
-
-
-def predict_row(row: CalibrationRow, catalog: Catalog, coeffs: Coefficients) -> RowPrediction:
-    est = alpha_from_features(row_alpha_features(row, catalog, coeffs), coeffs.acceptance)
-    if not row.fits_speedup:
-        return RowPrediction(row, est.alpha, est.low, est.high, row.k or 0, None, None, None, None)
-    assert row.target is not None and row.draft is not None and row.hardware is not None
-    target = _ref(catalog, row.target, row.target_format)
-    draft = _ref(catalog, row.draft, row.draft_format)
-    rw = ResolvedWorkload(hardware=catalog.hardware_by_name(row.hardware), tp=row.tp, tp_source="given",
-                          batch_size=row.batch_size, effective_batch=row.batch_size, context_len=row.context_len,
-                          task=row.task, temperature=row.temperature, engine=row.engine, max_k=16, k=row.k,
-                          alpha=None)
-    costs = round_costs(target, draft, rw, coeffs.cost)
-    k = row.k or best_k(speedup_curve(est.alpha, costs))
-    from specadvisor.advisor import _scaled  # the same band construction as `recommend`
-
-    u = coeffs.cost.cost_uncertainty
-    s = speedup_at(est.alpha, k, costs)
-    lo = min(s, speedup_at(est.low, k, _scaled(costs, 1 + u)))
-    hi = max(s, speedup_at(est.high, k, _scaled(costs, 1 - u)))
-    m = row.measured_alpha
-    s_m = None
-    if m is not None:
-        k_m = row.k or best_k(speedup_curve(m, costs))
-        s_m = speedup_at(m, k_m, costs)
-    return RowPrediction(row, est.alpha, est.low, est.high, k, s, lo, hi, s_m)
 
 
 def rows_summary(rows: list[CalibrationRow]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -238,8 +238,7 @@ class Catalog:
         name, fmt = split_model_ref(ref)
         spec = self.find_model(name)
         if spec is None:
-            raise UnknownModelError(_unknown_message("model", name, self._model_index().keys(),
-                                                     [m.id for m in self.models]))
+            raise UnknownModelError(_unknown_message("model", name, [m.id for m in self.models]))
         shipped = canonical_format(spec.precision)
         if fmt is None:
             return ModelRef(spec, shipped, virtual=False)
@@ -251,14 +250,14 @@ class Catalog:
             if key == _norm_hw(hw.id) or key in {_norm_hw(a) for a in hw.aliases}:
                 return hw
         names = [h.id for h in self.hardware]
-        raise UnknownHardwareError(_unknown_message("hardware", name, names, names))
+        raise UnknownHardwareError(_unknown_message("hardware", name, names))
 
 
 def _norm_hw(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def _unknown_message(kind: str, name: str, keys: Iterable[str], display: Sequence[str]) -> str:
+def _unknown_message(kind: str, name: str, display: Sequence[str]) -> str:
     lowered = {d.lower(): d for d in display}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
     if not close:  # fall back to substring matches on the last path component

@@ -23,11 +23,11 @@ import numpy as np
 
 from specadvisor import paths
 from specadvisor.acceptance import logit, sigmoid
-from specadvisor.advisor import ResolvedWorkload, _scaled, round_costs
+from specadvisor.advisor import ResolvedWorkload, round_costs, speedup_band
 from specadvisor.calibration import CalibrationRow, _ref, row_alpha_features
 from specadvisor.catalog import Catalog, ModelRef
 from specadvisor.coefficients import Coefficients, parse_coefficients
-from specadvisor.speedup import RoundCosts, best_k, speedup_at, speedup_curve
+from specadvisor.speedup import RoundCosts, best_k, speedup_curve
 from specadvisor.yamlio import load_yaml_file
 
 ALPHA_SCALE = 0.3  # typical logit residual: puts alpha and speedup errors on comparable scales
@@ -179,9 +179,7 @@ class Objective:
             k = p.row.k
             if c is not None:
                 k = p.row.k or best_k(speedup_curve(a, c))
-                s = speedup_at(a, k, c)
-                lo = min(s, speedup_at(sigmoid(z - band), k, _scaled(c, 1 + u)))
-                hi = max(s, speedup_at(sigmoid(z + band), k, _scaled(c, 1 - u)))
+                s, lo, hi = speedup_band(a, sigmoid(z - band), sigmoid(z + band), k, c, u)
             out.append(Residual(p.row, a, p.row.measured_alpha if p.row.fits_alpha else None, s, lo, hi,
                                 p.row.speedup if c is not None else None, k))
         return out

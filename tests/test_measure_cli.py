@@ -18,9 +18,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from specadvisor.calibration import load_calibration, predict_row
+from specadvisor.calibration import load_calibration
 from specadvisor.cli import app
-from specadvisor.coefficients import load_coefficients
 from specadvisor.errors import InputFileError
 
 FIX = Path(__file__).parent / "fixtures" / "measure"
@@ -304,8 +303,10 @@ def test_save_creates_and_appends_calibration_rows(runner, tmp_path, catalog):
     raw = yaml.safe_load(out.read_text())["rows"][0]
     assert raw["measured_at"].endswith("Z") and "T" in raw["measured_at"]
     # calibrate-model can use the row
-    pred = predict_row(row, catalog, load_coefficients())
-    assert 0 < pred.alpha < 1
+    from specadvisor.fit import predict, prior_document
+
+    (pred,) = predict([row], catalog, prior_document())
+    assert 0 < pred.alpha_pred < 1 and pred.alpha_meas == pytest.approx(row.alpha)
 
     out.write_text(out.read_text() + "# a comment the user added\n")
     r = invoke(runner, f("sglang.prom"), "--target", "Qwen/Qwen3-8B", "--draft", "Qwen/Qwen3-0.6B", "--save", str(out))

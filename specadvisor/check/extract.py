@@ -212,7 +212,7 @@ def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], imag
     return [site] if site else []
 
 
-def _items(seq: Any, text: str) -> list[tuple[str, NodeMark]]:
+def _items(seq: Any) -> list[tuple[str, NodeMark]]:
     if isinstance(seq, LineList):
         return [(str(v), m) for v, m in zip(seq, seq.item_marks, strict=True) if isinstance(v, str | int | float)]
     return []
@@ -268,19 +268,19 @@ def _with_program(program: list[str], items: list[tuple[str, NodeMark]]) -> list
 def _from_k8s(path: str, text: str, doc: Any) -> list[Site]:
     sites = []
     for m in _kserve_models(doc):
-        args = _items(m.get("args"), text)
+        args = _items(m.get("args"))
         backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
         if backend == "vllm" and not m.get("command"):
             sites += _command_sites(path, text, _with_program(_implied("vllm/vllm-openai"), args), None)
     for c in _containers(doc):
         image = c.get("image") if isinstance(c.get("image"), str) else None
-        items = _items(c.get("command"), text) + _items(c.get("args"), text)
+        items = _items(c.get("command")) + _items(c.get("args"))
         if not c.get("command"):
             items = _with_program(_implied(image), items)
         if isinstance(c.get("args"), str) and isinstance(c, LineDict):  # args as one string
             words, where = _scalar_words(text, c.value_marks["args"], c["args"])
             first = words[0].offset if words else c.value_marks["args"].start
-            program = [t for t, _ in _items(c.get("command"), text)] or _implied(image)
+            program = [t for t, _ in _items(c.get("command"))] or _implied(image)
             prefix = [Word(t, first) for t in program]
             sites += [s for s in [site_from_command(path, prefix + words, where, image, text)] if s]
             continue
@@ -303,7 +303,7 @@ def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
                 items += [(w.text, NodeMark(where(w.offset).line, where(w.offset).col, w.offset, w.offset, None))
                           for w in words if w.text != "\n"]
             else:
-                items += _items(val, text)
+                items += _items(val)
         if implied and items and items[0][0].startswith("-"):  # arguments for the image's entrypoint
             items = _with_program(implied, items)
         sites += _command_sites(path, text, items, image)
