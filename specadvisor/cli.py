@@ -406,9 +406,9 @@ def rules(
 _CALIBRATE_EPILOG = """\
 Examples:
 
-  specadvisor calibrate-model                      # refit on benchmarks/data/calibration.yaml, write fitted.yaml
+  specadvisor calibrate-model                      # refit on benchmarks/data/calibration.yaml, write fitted.yaml (~1 min)
 
-  specadvisor calibrate-model --loso --dry-run     # also leave-one-source-out errors; write nothing
+  specadvisor calibrate-model --no-loso --dry-run  # quick: no per-source refits, in-sample bands; write nothing
 
   specadvisor calibrate-model --data benchmarks/data/calibration.yaml --data my_measurements.yaml --out my_fit.yaml
 """
@@ -421,7 +421,9 @@ def calibrate_model(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the fitted coefficients "
                                              "[default: specadvisor/data/fitted.yaml].")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and report; write nothing.")] = False,
-    loso: Annotated[bool, typer.Option("--loso", help="Also refit without each source and report its error.")] = False,
+    loso: Annotated[bool, typer.Option(
+        "--loso/--no-loso", help="Refit without each source in turn: report the held-out error and set the bands "
+        "from it (--no-loso: in-sample bands, faster).")] = True,
     catalog: CatalogOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:

@@ -28,6 +28,9 @@ class EngineCosts:
     round_overhead_ms: float
     spec_overhead_per_seq_us: float
     source: str
+    # An engine with no measurements of its own moves with this one when `calibrate-model` refits
+    # (same design, e.g. CUDA-graph servers), keeping its prior ratio to it.
+    follows: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,13 @@ def parse_coefficients(doc: Any, path: str) -> Coefficients:
     a = _req(doc, "acceptance", path, "")
     engines = {}
     for name, raw in _req(c, "engines", path, "cost").items():
-        nums = _floats({k: v for k, v in raw.items() if k != "source"}, path, f"cost.engines.{name}")
-        engines[str(name)] = EngineCosts(source=str(raw.get("source", "")), **nums)
+        nums = _floats({k: v for k, v in raw.items() if k not in ("source", "follows")}, path, f"cost.engines.{name}")
+        follows = raw.get("follows")
+        if follows is not None and (follows not in ENGINES or follows == name):
+            raise InputFileError(path, raw.line_of("follows") if hasattr(raw, "line_of") else None,
+                                 f"cost.engines.{name}.follows",
+                                 f"expected another engine ({', '.join(ENGINES)}), got {follows!r}")
+        engines[str(name)] = EngineCosts(source=str(raw.get("source", "")), follows=follows, **nums)
     missing = [e for e in ENGINES if e not in engines]
     if missing:
         raise InputFileError(path, None, "cost.engines", f"missing engines: {', '.join(missing)}")

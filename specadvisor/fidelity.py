@@ -20,7 +20,7 @@ from specadvisor.acceptance import relation
 from specadvisor.calibration import CalibrationRow, _ref
 from specadvisor.catalog import Catalog
 from specadvisor.compat import tokenizer_verdict
-from specadvisor.fit import Residual, fit, predict
+from specadvisor.fit import Residual, fit, predict, with_bands
 
 
 @dataclass(frozen=True)
@@ -51,19 +51,35 @@ def metrics(res: Sequence[Residual], with_band: bool = True) -> Metrics:
                    len(a), statistics.mean(a) if a else float("nan"), cov)
 
 
-def leave_one_source_out(rows: Sequence[CalibrationRow], catalog: Catalog,
-                         progress: Callable[[str], None] | None = None) -> list[Residual]:
-    held: list[Residual] = []
+@dataclass(frozen=True)
+class Fold:
+    """One leave-one-source-out refit: the source held out, its rows, and the coefficients fitted without it."""
+
+    source: str
+    rows: list[CalibrationRow]
+    doc: dict[str, Any]
+
+
+def loso_folds(rows: Sequence[CalibrationRow], catalog: Catalog,
+               progress: Callable[[str], None] | None = None) -> list[Fold]:
+    folds = []
     for src in sorted({r.source_id for r in rows}):
         test = [r for r in rows if r.source_id == src and (r.fits_alpha or r.fits_speedup)]
         if not test:
             continue
-        train = [r for r in rows if r.source_id != src]
-        result = fit(train, catalog)
-        held += predict(test, catalog, result.doc)
+        folds.append(Fold(src, test, fit([r for r in rows if r.source_id != src], catalog).doc))
         if progress:
             progress(src)
-    return held
+    return folds
+
+
+def held_out(folds: Sequence[Fold], catalog: Catalog, band_logit: float | None = None,
+             cost_uncertainty: float | None = None) -> list[Residual]:
+    """Each fold's source predicted by the fit that did not see it (band widths optionally replaced)."""
+    out: list[Residual] = []
+    for f in folds:
+        out += predict(f.rows, catalog, with_bands(f.doc, band_logit, cost_uncertainty))
+    return out
 
 
 # -- anchors ---------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ residual, the cost uncertainty to the smallest value whose speedup band covers 7
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,31 @@ def coordinate_search(f: Callable[[np.ndarray], float], x0: np.ndarray, params: 
     return x
 
 
+def follow_engines(doc: dict[str, Any], prior_doc: dict[str, Any], params: Sequence[Param]) -> dict[tuple[str, ...], float]:
+    """Move each engine that has no fitted coefficients of its own by the factors its `follows` engine moved.
+
+    SGLang and TensorRT-LLM share vLLM's design (CUDA graphs, a separate draft runner) but have no
+    published rows in the calibration set; left at their priors they would disagree with the fitted vLLM
+    by whatever the fit learned about vLLM. Returns the values set, by path, for fitted.yaml.
+    """
+    fitted_engines = {p.path[2] for p in params if p.path[:2] == ("cost", "engines")}
+    engines = prior_doc["cost"]["engines"]
+    out: dict[tuple[str, ...], float] = {}
+    for name, raw in engines.items():
+        leader = raw.get("follows")
+        if not leader or name in fitted_engines or leader not in fitted_engines:
+            continue
+        for key, v0 in raw.items():
+            if key in ("source", "follows"):
+                continue
+            lead0, lead = float(engines[leader].get(key, 0.0)), float(doc["cost"]["engines"][leader].get(key, 0.0))
+            if lead0 > 0 and float(v0) > 0:
+                value = float(v0) * lead / lead0
+                doc["cost"]["engines"][name][key] = value
+                out[("cost", "engines", name, key)] = value
+    return out
+
+
 @dataclass(frozen=True)
 class FitResult:
     doc: dict[str, Any]
@@ -238,6 +264,7 @@ class FitResult:
     residuals: list[Residual]
     band_logit: float
     cost_uncertainty: float
+    derived: dict[tuple[str, ...], float] = field(default_factory=dict)  # follower engines' values
 
     def coefficients(self) -> Coefficients:
         return parse_coefficients(self.doc, "fit")
@@ -256,51 +283,67 @@ def _plain(x: Any) -> Any:
 
 
 def fit(rows: Sequence[CalibrationRow], catalog: Catalog, base_doc: dict[str, Any] | None = None,
-        coverage_target: float = 0.75, staged: bool = False) -> FitResult:
+        coverage_target: float = 0.75) -> FitResult:
     doc = _plain(base_doc) if base_doc is not None else prior_document()
     base = parse_coefficients(doc, "prior")
     params = default_params(doc, rows)
     prepared = _prepare(rows, catalog, base)
     obj = Objective(prepared, doc, params)
-    x = obj.prior.copy()
-    if staged:
-        # Acceptance from the rows that measured alpha only, then costs from the speedups with that
-        # acceptance model held fixed: speedup-only rows cannot bend acceptance to hide cost errors.
-        acc = [i for i, p in enumerate(params) if p.path[0] == "acceptance"]
-        cost = [i for i, p in enumerate(params) if p.path[0] == "cost"]
-        for idx, (ua, us) in ((acc, (True, False)), (cost, (False, True))):
-            obj.use_alpha, obj.use_speedup = ua, us
-            sub = [params[i] for i in idx]
-
-            def f(y: np.ndarray, idx: list[int] = idx) -> float:
-                z = x.copy()
-                z[idx] = y
-                return obj(z)
-
-            x[idx] = coordinate_search(f, x[idx], sub)
-        obj.use_alpha = obj.use_speedup = True
-    else:
-        x = coordinate_search(obj, x, params)
+    x = coordinate_search(obj, obj.prior.copy(), params)
     fitted_doc = obj.doc_for(x)
-    # Bands from the residuals.
-    res = obj.residuals(x)
-    logit_res = [logit(r.alpha_pred) - logit(r.alpha_meas) for r in res if r.alpha_meas is not None]
-    band = float(np.sqrt(np.mean(np.square(logit_res)))) if logit_res else doc["acceptance"]["band_logit"]
-    fitted_doc["acceptance"]["band_logit"] = round(band, 3)
-    chosen = 0.6
-    for u in np.arange(0.05, 0.61, 0.05):
-        fitted_doc["cost"]["cost_uncertainty"] = float(u)
-        r2 = obj.residuals(x, parse_coefficients(fitted_doc, "fit"))
-        s_rows = [r for r in r2 if r.speedup_meas is not None and r.speedup_low is not None]
-        cov = np.mean([r.speedup_low <= r.speedup_meas <= r.speedup_high for r in s_rows]) if s_rows else 1.0
-        if cov >= coverage_target:
-            chosen = float(u)
-            break
-    fitted_doc["cost"]["cost_uncertainty"] = round(chosen, 2)
+    derived = follow_engines(fitted_doc, doc, params)
+
+    def in_sample(band: float | None, u: float | None) -> list[Residual]:
+        return obj.residuals(x, parse_coefficients(with_bands(fitted_doc, band, u), "fit"))
+
+    band, chosen = choose_bands(in_sample, float(doc["acceptance"]["band_logit"]), coverage_target)
+    fitted_doc = with_bands(fitted_doc, band, chosen)
     final = parse_coefficients(fitted_doc, "fit")
     return FitResult(doc=fitted_doc, params=params, values={p.name: float(v) for p, v in zip(params, x, strict=True)},
                      priors={p.name: float(v) for p, v in zip(params, obj.prior, strict=True)},
-                     residuals=obj.residuals(x, final), band_logit=band, cost_uncertainty=chosen)
+                     residuals=obj.residuals(x, final), band_logit=band, cost_uncertainty=chosen, derived=derived)
+
+
+# Candidate cost uncertainties for the speedup band (relative change of the speculative costs).
+COST_UNCERTAINTY_GRID = tuple(round(0.05 * i, 2) for i in range(1, 17))
+
+
+def with_bands(doc: dict[str, Any], band_logit: float | None, cost_uncertainty: float | None) -> dict[str, Any]:
+    """A copy of a coefficients document with the band widths replaced (None keeps the document's)."""
+    out = copy.deepcopy(doc)
+    if band_logit is not None:
+        out["acceptance"]["band_logit"] = round(band_logit, 3)
+    if cost_uncertainty is not None:
+        out["cost"]["cost_uncertainty"] = round(cost_uncertainty, 2)
+    return out
+
+
+def choose_bands(predict_with: Callable[[float | None, float | None], list[Residual]], default_band: float,
+                 coverage_target: float) -> tuple[float, float]:
+    """Band widths from residuals: alpha's to the RMS logit residual, the cost uncertainty to the smallest
+    value whose speedup band covers `coverage_target` of the rows.
+
+    `predict_with(band_logit, cost_uncertainty)` gives the residuals under those widths; given held-out
+    predictions (leave-one-source-out) the bands describe the error on a source the fit has not seen,
+    which is what a user's own deployment is.
+    """
+    res = predict_with(None, None)
+    logit_res = [logit(r.alpha_pred) - logit(r.alpha_meas) for r in res if r.alpha_meas is not None]
+    band = float(np.sqrt(np.mean(np.square(logit_res)))) if logit_res else default_band
+    for u in COST_UNCERTAINTY_GRID:
+        rows = [r for r in predict_with(band, u) if r.speedup_meas is not None and r.speedup_low is not None]
+        covered = sum(r.speedup_low <= r.speedup_meas <= r.speedup_high for r in rows)  # type: ignore[operator]
+        if not rows or covered >= coverage_target * len(rows):
+            return band, u
+    return band, COST_UNCERTAINTY_GRID[-1]
+
+
+def rebanded(result: FitResult, rows: Sequence[CalibrationRow], catalog: Catalog, band_logit: float,
+             cost_uncertainty: float) -> FitResult:
+    """The same fit with other band widths (and its residuals recomputed under them)."""
+    doc = with_bands(result.doc, band_logit, cost_uncertainty)
+    return dataclasses.replace(result, doc=doc, residuals=predict(rows, catalog, doc), band_logit=band_logit,
+                               cost_uncertainty=cost_uncertainty)
 
 
 def predict(rows: Sequence[CalibrationRow], catalog: Catalog, doc: dict[str, Any]) -> list[Residual]:
@@ -319,6 +362,11 @@ def overrides(result: FitResult) -> dict[str, Any]:
         for key in p.path[:-1]:
             node = node.setdefault(key, {})
         node[p.path[-1]] = round(result.values[p.name], 4)
+    for path, value in result.derived.items():
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = round(value, 4)
     out.setdefault("acceptance", {})["band_logit"] = round(result.band_logit, 3)
     out.setdefault("cost", {})["cost_uncertainty"] = round(result.cost_uncertainty, 2)
     return out

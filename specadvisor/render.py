@@ -150,4 +150,5 @@ def render_calibration(report: dict) -> None:  # type: ignore[type-arg]
             con.print(f"{label}: median |speedup error| {m['median_rel_error']:.1%}, within 25% "
                       f"{m['within_25pct']:.0%} of {m['speedup_rows']} rows, alpha MAE {m['alpha_mae']:.3f} "
                       f"over {m['alpha_rows']} rows{cov}")
-    con.print(f"bands: alpha +/- {report['band_logit']:.2f} logit, cost uncertainty {report['cost_uncertainty']:.0%}")
+    con.print(f"bands: alpha +/- {report['band_logit']:.2f} logit, cost uncertainty {report['cost_uncertainty']:.0%} "
+              f"(set from the {s.get('bands_from', 'in-sample')} predictions to cover 75% of rows)")

@@ -178,3 +178,94 @@ def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(app, ["calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run"])
     assert res.exit_code == 2
     assert "not found" in res.stderr and "Traceback" not in res.output
+
+
+def _vllm_rows(catalog, factor: float) -> list[CalibrationRow]:
+    """vLLM speedups generated with the draft-step overhead at `factor` x its prior, two sources."""
+    doc = prior_document()
+    truth = json.loads(json.dumps(doc))
+    truth["cost"]["engines"]["vllm"]["draft_step_overhead_ms"] *= factor
+    base = [CalibrationRow(row=i, source_id=f"s{i % 2}", target=t, draft=d, target_format=None, draft_format=None,
+                           hardware="h100-sxm", tp=tp, batch_size=1, k=k, temperature=0.0, task="general",
+                           engine="vllm", context_len=1024, alpha=None, tau=None, speedup=1.0, use_for=("speedup",))
+            for i, (t, d, tp, k) in enumerate([
+                ("meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 4, 5),
+                ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 1, 4),
+                ("Qwen/Qwen3-32B", "Qwen/Qwen3-0.6B", 1, 6),
+                ("Qwen/Qwen3-14B", "Qwen/Qwen3-1.7B", 1, 3)])]
+    measured = predict(base, catalog, truth)
+    return [CalibrationRow(**{**r.__dict__, "speedup": m.speedup_pred}) for r, m in zip(base, measured, strict=True)]
+
+
+def test_engines_without_rows_follow_their_leader(catalog):
+    """SGLang and TRT-LLM have no rows; they move by the factors the fit applied to vLLM, keeping their prior ratio."""
+    result = fit(_vllm_rows(catalog, 4.0), catalog)
+    prior = prior_document()["cost"]["engines"]
+    engines = result.doc["cost"]["engines"]
+    factors = {k: engines["vllm"][k] / prior["vllm"][k] for k in prior["vllm"]
+               if k not in ("source", "follows") and prior["vllm"][k] > 0}
+    assert any(abs(f - 1) > 0.05 for f in factors.values())  # the fit saw the slower drafts ...
+    for name in ("sglang", "trtllm"):  # ... and the followers moved by the same factors
+        for key, f in factors.items():
+            assert engines[name][key] / prior[name][key] == pytest.approx(f)
+            assert ("cost", "engines", name, key) in result.derived
+    # engines that follow nobody stay at their priors
+    assert engines["mlx"]["draft_step_overhead_ms"] == prior["mlx"]["draft_step_overhead_ms"]
+    from specadvisor.fit import overrides
+
+    assert overrides(result)["cost"]["engines"]["sglang"]["draft_step_overhead_ms"] == pytest.approx(
+        engines["sglang"]["draft_step_overhead_ms"], rel=1e-3)
+
+
+def test_an_engine_with_its_own_rows_does_not_follow(catalog):
+    rows = [CalibrationRow(**{**r.__dict__, "engine": "sglang"}) for r in _vllm_rows(catalog, 4.0)]
+    result = fit(rows, catalog)
+    assert not any(p[2] == "sglang" for p in result.derived)
+    assert "cost.engines.sglang.draft_step_overhead_ms" in result.values
+
+
+@pytest.mark.parametrize("value", ["vllm2", "sglang", 3])
+def test_follows_must_name_another_engine(value):
+    doc = prior_document()
+    doc["cost"]["engines"]["sglang"]["follows"] = value
+    with pytest.raises(InputFileError, match="follows"):
+        parse_coefficients(doc, "coefficients.yaml")
+
+
+def test_bands_are_chosen_to_cover_the_target_share_of_held_out_rows(catalog):
+    from specadvisor.fit import COST_UNCERTAINTY_GRID, choose_bands, with_bands
+
+    rows = _vllm_rows(catalog, 4.0)
+    # Held-out-like predictions: the priors, which miss the 4x slower drafts.
+    def predict_with(b, u):
+        return predict(rows, catalog, with_bands(prior_document(), b, u))
+
+    band, u = choose_bands(predict_with, 0.5, 0.75)
+    res = predict_with(band, u)
+    covered = sum(r.speedup_low <= r.speedup_meas <= r.speedup_high for r in res)
+    assert covered >= 0.75 * len(res) or u == COST_UNCERTAINTY_GRID[-1]
+    smaller = [g for g in COST_UNCERTAINTY_GRID if g < u]
+    if smaller:  # the smallest width that covers: one step narrower does not
+        res = predict_with(band, smaller[-1])
+        assert sum(r.speedup_low <= r.speedup_meas <= r.speedup_high for r in res) < 0.75 * len(res)
+
+
+def test_calibrate_sets_bands_from_held_out_sources(tmp_path, catalog):
+    from specadvisor.calibrate import calibrate
+
+    rows = _vllm_rows(catalog, 4.0)
+    data = tmp_path / "rows.yaml"
+    import yaml
+
+    data.write_text(yaml.safe_dump({"rows": [
+        {"row": r.row, "source_id": r.source_id, "target": r.target, "draft": r.draft, "hardware": r.hardware,
+         "tp": r.tp, "batch_size": 1, "k": r.k, "engine": "vllm", "speedup": round(r.speedup, 4),
+         "use_for": ["speedup"]} for r in rows]}))
+    quick = calibrate([data], catalog, None, loso=False)
+    full = calibrate([data], catalog, None, loso=True)
+    assert quick["summary"]["bands_from"] == "in-sample"
+    assert full["summary"]["bands_from"] == "leave-one-source-out"
+    held = full["summary"]["leave_one_source_out"]
+    assert held["band_coverage"] >= 0.75
+    # held-out error is larger than in-sample, so the honest band is at least as wide
+    assert full["cost_uncertainty"] >= quick["cost_uncertainty"]
