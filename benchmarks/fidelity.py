@@ -17,6 +17,7 @@ Usage: python benchmarks/fidelity.py [--no-loso] [--by-source] [--data FILE ...]
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -49,7 +50,7 @@ def main() -> None:
     args = ap.parse_args()
     start = time.perf_counter()
     catalog = load_catalog()
-    files = args.data or [paths.calibration_path()]
+    files = args.data or paths.calibration_paths()
     try:
         rows = [r for f in files for r in load_calibration(f, catalog)]
     except SpecAdvisorError as e:
@@ -84,14 +85,16 @@ def main() -> None:
     for label, m in results:
         print(_fmt(label, m))
     if args.by_source:
-        by: dict[str, list[float]] = defaultdict(list)
-        for r in shipped:
-            if r.speedup_meas and r.speedup_pred:
-                by[r.row.source_id].append(abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas)
-        print("  per source (shipped model): median relative speedup error")
+        columns = [("shipped", shipped)] + ([("held out", held)] if not args.no_loso else [])
+        by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for name, res in columns:
+            for r in res:
+                if r.speedup_meas and r.speedup_pred:
+                    by[r.row.source_id][name].append(abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas)
+        print("  per source: median relative speedup error  " + "  ".join(f"{n:>9s}" for n, _ in columns))
         for src, errs in sorted(by.items()):
-            errs.sort()
-            print(f"    {src:42s} {errs[len(errs) // 2]:7.1%}  ({len(errs)} rows)")
+            cells = "  ".join(f"{statistics.median(errs[n]):9.1%}" for n, _ in columns)
+            print(f"    {src:42s} {cells}   ({len(errs['shipped'])} rows)")
     print(f"({time.perf_counter() - start:.0f} s)")
 
 

@@ -43,6 +43,8 @@ _ROW_FIELDS: dict[str, Field] = {
     "tp": Field(int, nullable=True, minimum=1),
     "batch_size": Field(int, nullable=True, minimum=1),
     "k": Field(int, nullable=True, minimum=1),
+    # k is a maximum: the engine stops drafting early where the draft is unsure (llama.cpp's p-min)
+    "k_adaptive": Field(bool, nullable=True),
     "temperature": Field(float, nullable=True, minimum=0),
     "task": Field(str, nullable=True, choices=TASKS),
     "engine": Field(str, nullable=True, choices=(*ENGINES, "other")),
@@ -85,6 +87,17 @@ class CalibrationRow:
     draft_params_b: float | None = None
     same_family: bool | None = None
     source_url: str = ""
+    k_adaptive: bool = False
+
+    def draft_length(self, curve: dict[int, float]) -> int:
+        """The k a row ran: its fixed k; for adaptive drafting, the best k up to its maximum (a stop rule
+        that ends drafts where the draft is unsure approximates the best fixed length); unstated, the best k."""
+        if self.k is not None and not self.k_adaptive:
+            return self.k
+        from specadvisor.speedup import best_k
+
+        cap = self.k or max(curve)
+        return best_k({k: s for k, s in curve.items() if k <= cap})
 
     @property
     def measured_alpha(self) -> float | None:
@@ -149,7 +162,18 @@ def _check_row(v: dict[str, Any], raw: Any, p: str, where: str, catalog: Catalog
 
 
 def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[CalibrationRow]:
-    """The rows of a calibration file, validated; with `catalog`, model and hardware ids are checked too."""
+    """The rows of a calibration file, validated; with `catalog`, model and hardware ids are checked too.
+
+    A `.csv` in the layout of published-dev.csv is mapped onto the catalog by `calibration_csv`
+    (rows it cannot map are left out; `import_csv` says which and why)."""
+    if str(path).lower().endswith(".csv"):
+        from specadvisor.calibration_csv import import_csv
+
+        if catalog is None:
+            from specadvisor.catalog import load_catalog
+
+            catalog = load_catalog()
+        return import_csv(path, catalog).rows
     p = str(path)
     doc = load_yaml_file(path)
     top = validate_mapping(doc, {"rows": Field(list, required=True)}, p, "file")
@@ -172,6 +196,7 @@ def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[C
             context_len=v["context_len"] or DEFAULT_CONTEXT, alpha=v["alpha"], tau=v["tau"], speedup=v["speedup"],
             use_for=tuple(v["use_for"] or ()), target_params_b=v["target_params_b"],
             draft_params_b=v["draft_params_b"], same_family=v["same_family"], source_url=v["source_url"] or "",
+            k_adaptive=bool(v["k_adaptive"]),
         ))
     return out
 

@@ -406,7 +406,7 @@ def rules(
 _CALIBRATE_EPILOG = """\
 Examples:
 
-  specadvisor calibrate-model                      # refit on benchmarks/data/calibration.yaml, write fitted.yaml (~1 min)
+  specadvisor calibrate-model                      # refit on benchmarks/data/*.yaml, write fitted.yaml (~2 min)
 
   specadvisor calibrate-model --no-loso --dry-run  # quick: no per-source refits, in-sample bands; write nothing
 
@@ -417,7 +417,8 @@ Examples:
 @app.command("calibrate-model", epilog=_CALIBRATE_EPILOG)
 def calibrate_model(
     data: Annotated[list[Path] | None, typer.Option(
-        "--data", help="Calibration YAML (repeatable) [default: benchmarks/data/calibration.yaml].")] = None,
+        "--data", help="Calibration YAML, or a CSV in the layout of published-dev.csv (repeatable) "
+        "[default: benchmarks/data/calibration.yaml and added.yaml].")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the fitted coefficients "
                                              "[default: specadvisor/data/fitted.yaml].")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and report; write nothing.")] = False,
@@ -433,7 +434,7 @@ def calibrate_model(
         from specadvisor import paths
         from specadvisor.calibrate import calibrate
 
-        files = list(data) if data else [paths.calibration_path()]
+        files = list(data) if data else paths.calibration_paths()
         for f in files:
             if not f.exists():
                 from specadvisor.errors import UsageError

@@ -28,7 +28,7 @@ from specadvisor.advisor import ResolvedWorkload, round_costs, speedup_band
 from specadvisor.calibration import CalibrationRow, _ref, row_alpha_features
 from specadvisor.catalog import Catalog, ModelRef
 from specadvisor.coefficients import Coefficients, parse_coefficients
-from specadvisor.speedup import RoundCosts, best_k, speedup_curve
+from specadvisor.speedup import RoundCosts, speedup_curve
 from specadvisor.yamlio import load_yaml_file
 
 ALPHA_SCALE = 0.3  # typical logit residual: puts alpha and speedup errors on comparable scales
@@ -179,7 +179,8 @@ class Objective:
             s = lo = hi = None
             k = p.row.k
             if c is not None:
-                k = p.row.k or best_k(speedup_curve(a, c))
+                if k is None or p.row.k_adaptive:
+                    k = p.row.draft_length(speedup_curve(a, c, max_k=max(16, k or 0)))
                 s, lo, hi = speedup_band(a, sigmoid(z - band), sigmoid(z + band), k, c, u)
             out.append(Residual(p.row, a, p.row.measured_alpha if p.row.fits_alpha else None, s, lo, hi,
                                 p.row.speedup if c is not None else None, k))
@@ -375,8 +376,9 @@ def overrides(result: FitResult) -> dict[str, Any]:
 def _relative(f: str) -> str:
     """Data files as the README names them (relative to the checkout), so fitted.yaml is reproducible."""
     p = Path(f).resolve()
-    if p == paths.calibration_path().resolve():
-        return "benchmarks/data/calibration.yaml"
+    for shipped in paths.calibration_paths():
+        if p == shipped.resolve():
+            return f"benchmarks/data/{shipped.name}"
     try:
         return str(p.relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -38,10 +38,16 @@ def coefficients_path() -> Path:
     return DATA_DIR / "coefficients.yaml"
 
 
-def calibration_path() -> Path:
-    """The published measurements (benchmarks/data/calibration.yaml; bundled into wheels too)."""
-    bundled = _BUNDLED / "calibration.yaml"
-    return bundled if bundled.exists() else _REPO_TOP / "benchmarks" / "data" / "calibration.yaml"
+def calibration_path(name: str = "calibration.yaml") -> Path:
+    """A published-measurements file of benchmarks/data (bundled into wheels too)."""
+    bundled = _BUNDLED / name
+    return bundled if bundled.exists() else _REPO_TOP / "benchmarks" / "data" / name
+
+
+def calibration_paths() -> list[Path]:
+    """What `calibrate-model` fits by default: the rows of ../shared/calibration/published-dev.csv
+    (calibration.yaml) and the published rows added beside them (added.yaml)."""
+    return [calibration_path("calibration.yaml"), calibration_path("added.yaml")]
 
 
 def fitted_path() -> Path:

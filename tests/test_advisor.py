@@ -50,9 +50,12 @@ def test_llama_70b_on_4_h100_picks_a_llama_32_draft(advice_70b):
     assert advice_70b.target.spec.id == LLAMA_70B
 
 
-def test_top_five_are_all_llama_32(advice_70b):
-    for c in advice_70b.candidates[:5]:
-        assert LLAMA_32_DRAFT.match(c.draft), c.draft
+def test_the_bf16_8b_ranks_below_the_bf16_1b_and_3b(advice_70b):
+    """The AMD MI300X measurements (70B + 1B 2.31x, + 3B 2.28x, + 8B 2.04x): at equal precision the 8B costs
+    more than its extra acceptance returns. (Quantized 8B drafts land within the band of the 1B.)"""
+    rank = {c.draft: c.rank for c in advice_70b.candidates}
+    assert rank["meta-llama/Llama-3.2-3B-Instruct"] < rank["meta-llama/Llama-3.1-8B-Instruct"]
+    assert rank["meta-llama/Llama-3.2-1B-Instruct"] < rank["meta-llama/Llama-3.1-8B-Instruct"]
 
 
 def test_ranking_is_by_compatibility_then_speedup(advice_70b):

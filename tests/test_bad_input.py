@@ -55,7 +55,7 @@ RLIMIT_AS_BYTES = 3 * 1024**3 // 2
 # The deployment `.specadvisor.yaml` cases configure: k=4 for Llama 3.1 70B with a Llama 3.2 1B draft,
 # which gives up ~11% of the best predicted speedup (SPEC241, a warning).
 SERVE = ("vllm serve meta-llama/Llama-3.1-70B-Instruct --speculative-config "
-         "'{\"model\": \"meta-llama/Llama-3.2-1B-Instruct\", \"num_speculative_tokens\": 4}'\n")
+         "'{\"model\": \"meta-llama/Llama-3.2-1B-Instruct\", \"num_speculative_tokens\": 30}'\n")
 
 _FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info) (?P<rule>SPEC\d{3}) \[")
 _SUMMARY = re.compile(r"^specadvisor: \d+ file\(s\) checked, \d+ finding\(s\)")

@@ -24,6 +24,25 @@ def rows() -> list[CalibrationRow]:
     return load_calibration(paths.calibration_path())
 
 
+@pytest.fixture(scope="module")
+def all_rows() -> list[CalibrationRow]:
+    return [r for f in paths.calibration_paths() for r in load_calibration(f)]
+
+
+def test_added_rows_carry_their_source_and_assumptions(catalog):
+    """benchmarks/data/added.yaml: published rows beyond the CSV, each with its URL and what was assumed."""
+    import yaml
+
+    raw = yaml.safe_load(paths.calibration_path("added.yaml").read_text())["rows"]
+    rows = load_calibration(paths.calibration_path("added.yaml"), catalog)
+    assert len({r.source_id for r in rows}) >= 6
+    ids = [r["row"] for r in raw]
+    assert len(ids) == len(set(ids)) and min(ids) > 100  # no clash with the CSV's row numbers
+    for r in raw:
+        assert r["source_url"].startswith("https://") and r["note"]
+        assert r["use_for"] or r["exclude_reason"]
+
+
 def test_published_set_is_complete_and_maps_onto_the_catalog(rows, catalog):
     assert len(rows) == 93
     assert len({r.source_id for r in rows}) == 16
@@ -118,7 +137,7 @@ def test_fit_recovers_a_known_engine_overhead(catalog):
     assert moved, "the fit should move some cost coefficient"
 
 
-def test_fitted_overlay_is_loaded_and_within_bounds(rows):
+def test_fitted_overlay_is_loaded_and_within_bounds(all_rows):
     co = load_coefficients()
     if not paths.fitted_path().exists():
         pytest.skip("no fitted.yaml shipped")
@@ -126,7 +145,7 @@ def test_fitted_overlay_is_loaded_and_within_bounds(rows):
     import yaml
 
     over = yaml.safe_load(paths.fitted_path().read_text())["overrides"]
-    for p in default_params(prior_document(), rows):
+    for p in default_params(prior_document(), all_rows):
         node = over
         for key in p.path:
             node = node[key]
@@ -134,7 +153,7 @@ def test_fitted_overlay_is_loaded_and_within_bounds(rows):
     assert co.acceptance.intercept == pytest.approx(over["acceptance"]["intercept"])
 
 
-def test_shipped_fit_meets_its_in_sample_targets(rows, catalog):
+def test_shipped_fit_meets_its_in_sample_targets(all_rows, catalog):
     """The numbers README's accuracy table reports, recomputed (no refit)."""
     from specadvisor.coefficients import merge
     from specadvisor.fidelity import metrics
@@ -143,7 +162,7 @@ def test_shipped_fit_meets_its_in_sample_targets(rows, catalog):
     if not paths.fitted_path().exists():
         pytest.skip("no fitted.yaml shipped")
     doc = merge(prior_document(), load_yaml_file(paths.fitted_path())["overrides"])
-    m = metrics(predict(rows, catalog, doc))
+    m = metrics(predict(all_rows, catalog, doc))
     assert m.median_rel_error <= 0.15
     assert m.within_25pct >= 0.75
     assert m.alpha_mae <= 0.06
@@ -269,3 +288,30 @@ def test_calibrate_sets_bands_from_held_out_sources(tmp_path, catalog):
     assert held["band_coverage"] >= 0.75
     # held-out error is larger than in-sample, so the honest band is at least as wide
     assert full["cost_uncertainty"] >= quick["cost_uncertainty"]
+
+
+def _row(**kw) -> CalibrationRow:
+    base = dict(row=1, source_id="s", target=None, draft=None, target_format=None, draft_format=None, hardware=None,
+                tp=1, batch_size=1, k=None, temperature=0.0, task="general", engine="llamacpp", context_len=1024,
+                alpha=None, tau=None, speedup=None, use_for=())
+    return CalibrationRow(**{**base, **kw})
+
+
+def test_draft_length_fixed_adaptive_and_unstated():
+    """A fixed k is what ran; an adaptive k (llama.cpp's p-min) is a cap: the best length under it; none: the best."""
+    curve = {1: 1.5, 2: 1.9, 3: 2.1, 4: 2.2, 5: 2.15, 6: 2.0, 7: 1.8, 8: 1.6}
+    assert _row(k=8).draft_length(curve) == 8
+    assert _row(k=8, k_adaptive=True).draft_length(curve) == 4
+    assert _row(k=3, k_adaptive=True).draft_length(curve) == 3  # the cap binds
+    assert _row(k=None).draft_length(curve) == 4
+
+
+def test_adaptive_rows_predict_no_less_than_fixed_ones(catalog):
+    """Under the same coefficients, reading k as a cap can only raise the predicted speedup."""
+    base = dict(row=1, source_id="s", target="Qwen/Qwen2.5-Coder-32B-Instruct", draft="Qwen/Qwen2.5-Coder-0.5B-Instruct",
+                target_format="q4_k_m", draft_format="q8_0", hardware="rtx-3090", tp=1, batch_size=1, k=16,
+                temperature=0.0, task="code", engine="llamacpp", context_len=1024, alpha=None, tau=None, speedup=2.0,
+                use_for=("speedup",))
+    fixed, adaptive = (predict([CalibrationRow(**base, k_adaptive=a)], catalog, prior_document())[0] for a in (False, True))
+    assert adaptive.speedup_pred >= fixed.speedup_pred
+    assert adaptive.k <= 16 and fixed.k == 16

@@ -76,7 +76,7 @@ def site_facts(site: Site, catalog: Catalog, coeffs: Coefficients, rules: RuleSe
         "target", "draft", "method", "k", "draft_tp", "spec_config", "spec_has_tp_key", "legacy_spec_flags",
         "legacy_flag_names", "spec_max_model_len", "disable_padded_drafter_batch", "sglang_spec_params_set",
         "sglang_steps", "sglang_topk", "sglang_num_draft_tokens", "trtllm_decoding_type",
-        "trtllm_has_speculative_model", "trtllm_disable_overlap", "llamacpp_draft_min", "tgi_draft_requested",
+        "trtllm_has_speculative_model", "trtllm_disable_overlap", "llamacpp_draft_min", "llamacpp_p_min", "tgi_draft_requested",
         "ollama_draft_requested")}
     facts["file"] = site.path
     facts["engine"] = site.engine
@@ -124,8 +124,15 @@ def site_facts(site: Site, catalog: Catalog, coeffs: Coefficients, rules: RuleSe
         return facts
     res = evaluate_pair(catalog, target, draft, rw, coeffs, rules)
     best = res.speedup_by_k[res.k_best]
-    facts.update(speedup=res.speedup, speedup_best=best, k_best=res.k_best, alpha=res.alpha,
-                 k_loss=max(0.0, 1.0 - res.speedup / best) if best > 0 else 0.0)
+    speedup = res.speedup
+    if engine == "llamacpp" and (facts.get("llamacpp_p_min") or 0.0) > 0.0:
+        # With p-min, llama.cpp stops each draft where the draft is unsure: --draft-max is a cap, and the
+        # draft length it settles on is modelled as the best one between --draft-min and the cap.
+        low = facts.get("llamacpp_draft_min") if isinstance(facts.get("llamacpp_draft_min"), int) else 1
+        speedup = max((s for j, s in res.speedup_by_k.items() if max(low, 1) <= j <= k), default=speedup)
+        facts["k_adaptive"] = True
+    facts.update(speedup=speedup, speedup_best=best, k_best=res.k_best, alpha=res.alpha,
+                 k_loss=max(0.0, 1.0 - speedup / best) if best > 0 else 0.0)
     return facts
 
 

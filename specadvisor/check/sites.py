@@ -126,6 +126,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _float(value: str | None) -> float | None:
+    try:
+        x = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return x if x is not None and 0.0 <= x <= 1.0 else None  # a probability; anything else is not one
+
+
 def _norm(flag: str) -> str:
     return flag.replace("_", "-")
 
@@ -209,8 +217,12 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
         take("draft", "-md", "--model-draft", "-hfd", "--hf-repo-draft")
         take("k", "--draft-max", "--draft", "--draft-n", "--spec-draft-n-max", conv=_int)
         take("llamacpp_draft_min", "--draft-min", "--draft-n-min", "--spec-draft-n-min", conv=_int)
+        take("llamacpp_p_min", "--draft-p-min", "--spec-draft-p-min", conv=_float)
+        refactored = any(o.startswith("--spec-draft-") for o in opts)  # the 2026 flag names (engines.md 5.1)
         if "k" not in site.values and "draft" in site.values:
-            site.set("k", 16 if "--spec-draft-n-max" not in opts else 3, None)  # documented defaults (engines.md 5.1)
+            site.set("k", 3 if refactored else 16, None)  # documented defaults (engines.md 5.1)
+        if "llamacpp_p_min" not in site.values and "draft" in site.values:
+            site.set("llamacpp_p_min", 0.0 if refactored else 0.75, None)  # documented defaults (engines.md 5.1)
     elif engine == "trtllm":
         if positional:
             site.set("target", positional[0].text, where(positional[0].offset))
