@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from specadvisor import paths  # noqa: E402
 from specadvisor.calibration import load_calibration  # noqa: E402
+from specadvisor.calibration_csv import import_csv  # noqa: E402
 from specadvisor.catalog import load_catalog  # noqa: E402
 from specadvisor.errors import SpecAdvisorError  # noqa: E402
 from specadvisor.fidelity import Metrics, anchor_article, anchor_fixed, held_out, loso_folds, metrics  # noqa: E402
@@ -51,8 +52,16 @@ def main() -> None:
     start = time.perf_counter()
     catalog = load_catalog()
     files = args.data or paths.calibration_paths()
+    rows = []
     try:
-        rows = [r for f in files for r in load_calibration(f, catalog)]
+        for f in files:
+            if str(f).lower().endswith(".csv"):
+                imp = import_csv(f, catalog)
+                rows += imp.rows
+                for line, why in imp.skipped:
+                    print(f"  skipped {f}:{line}: {why}", file=sys.stderr)
+            else:
+                rows += load_calibration(f, catalog)
     except SpecAdvisorError as e:
         sys.exit(f"fidelity.py: {e}")
     if args.data:

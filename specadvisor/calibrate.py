@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor.calibration import load_calibration, rows_summary
+from specadvisor.calibration_csv import import_csv
 from specadvisor.catalog import Catalog
 from specadvisor.fidelity import held_out, loso_folds, metrics
 from specadvisor.fit import choose_bands, fit, rebanded, write_fitted
@@ -21,9 +22,18 @@ def calibrate(files: Sequence[Path], catalog: Catalog, out: Path | None, loso: b
     error, and set the bands from those held-out predictions, so that a band covers a source the fit has
     not seen - which is what every user's deployment is. Without it the bands come from the fit's own
     residuals and are narrower than the error on new data (a quick mode for experiments)."""
-    rows = [r for f in files for r in load_calibration(f, catalog)]
+    rows, skipped = [], []
+    for f in files:
+        if str(f).lower().endswith(".csv"):  # a published-measurements sheet: say what could not be mapped
+            imp = import_csv(f, catalog)
+            rows += imp.rows
+            skipped += [{"file": str(f), "line": line, "reason": why} for line, why in imp.skipped]
+        else:
+            rows += load_calibration(f, catalog)
     result = fit(rows, catalog, coverage_target=BAND_COVERAGE)
     summary: dict[str, Any] = {**rows_summary(rows)}
+    if skipped:
+        summary["skipped"] = skipped
     basis = "in-sample"
     held = None
     folds = loso_folds(rows, catalog, progress) if loso and len({r.source_id for r in rows}) >= 2 else []

@@ -13,6 +13,7 @@ an alpha solved for a k the engine did not use), which no column states.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from specadvisor.calibration import DEFAULT_CONTEXT, CalibrationRow
 from specadvisor.catalog import Catalog, Hardware, ModelSpec
+from specadvisor.coefficients import ENGINES
 from specadvisor.errors import InputFileError
 from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 
@@ -30,6 +32,8 @@ KNOWN_COLUMNS = (
     "k_draft_tokens", "temperature", "task_or_dataset", "acceptance_rate_alpha", "mean_accepted_tokens_tau",
     "speedup", "notes", "alpha_per_token", "alpha_per_token_how",
 )
+# Columns published-dev.csv does not have but a sheet may add, to state what the prose leaves implicit.
+OPTIONAL_COLUMNS = ("engine", "tp", "context_len", "k_adaptive")
 MAX_BYTES = 20_000_000  # a published-measurements sheet is kilobytes; refuse anything absurd before parsing
 
 # Words a catalog id carries that a source's prose often leaves out; they do not decide a match.
@@ -187,9 +191,12 @@ def import_csv(path: Path | str, catalog: Catalog) -> Imported:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputFileError(str(p), 1, missing[0], f"required column missing (have: {', '.join(header) or 'none'})")
-    unknown = [c for c in header if c not in KNOWN_COLUMNS]
+    allowed = (*KNOWN_COLUMNS, *OPTIONAL_COLUMNS)
+    unknown = [c for c in header if c not in allowed]
     if unknown:
-        raise InputFileError(str(p), 1, unknown[0], f"unknown column; expected some of: {', '.join(KNOWN_COLUMNS)}")
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"expected some of: {', '.join(allowed)}"
+        raise InputFileError(str(p), 1, unknown[0], f"unknown column; {hint}")
     out = Imported(rows=[])
     try:
         records = list(reader)
@@ -244,18 +251,23 @@ def _map(rec: dict[str, str], n: int, catalog: Catalog, out: Imported) -> tuple[
     if problems:
         out.notes.append((n + 1, "; ".join(problems) + " (used for what it can)"))
     blob = " ".join((g.get("source_id", ""), g.get("notes", ""), g.get("hardware", ""), g.get("source_url", "")))
-    engine = _first(blob, _ENGINES) or "transformers"
+    engine = g.get("engine", "").lower() or _first(blob, _ENGINES) or "transformers"
+    if engine not in ENGINES:
+        return None, f"engine {g.get('engine')!r} is not one of {', '.join(ENGINES)}"
     task_text = g.get("task_or_dataset", "")
     # llama.cpp stops drafting where the draft is unsure (p-min): its k column is then a maximum.
     adaptive = engine == "llamacpp" and any(w in g.get("notes", "").lower() for w in ("p-min", "p_min", "adaptive", "is a max"))
+    if g.get("k_adaptive"):
+        adaptive = g["k_adaptive"].lower() in ("yes", "true", "1")
+    tp = _int(g.get("tp")) or (count if hw and hw.kind == "gpu" else 1)
     row = CalibrationRow(
         row=n, source_id=g.get("source_id") or "csv", target=target.id if target and draft else None,
         draft=draft.id if target and draft else None,
         target_format=_precision(g.get("target_precision"), target),
         draft_format=_precision(g.get("draft_precision"), draft),
-        hardware=hw.id if hw else None, tp=count if hw and hw.kind == "gpu" else 1,
+        hardware=hw.id if hw else None, tp=tp,
         batch_size=_int(g.get("batch_size")) or 1, k=k, temperature=_float(g.get("temperature")) or 0.0,
-        task=_first(task_text, _TASKS) or "general", engine=engine, context_len=DEFAULT_CONTEXT,
+        task=_first(task_text, _TASKS) or "general", engine=engine, context_len=_int(g.get("context_len")) or DEFAULT_CONTEXT,
         alpha=alpha, tau=tau, speedup=speedup if "speedup" in use else None, use_for=tuple(use),
         target_params_b=tp_b if inline else None, draft_params_b=dp_b if inline else None,
         same_family=(g.get("same_family", "").lower() in ("yes", "true", "1")) if inline else None,

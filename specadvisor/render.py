@@ -125,6 +125,8 @@ def render_calibration(report: dict) -> None:  # type: ignore[type-arg]
     s = report["summary"]
     con.print(f"[bold]Calibration[/bold]: {s['rows']} rows from {s['sources']} sources; "
               f"{s['alpha_rows']} measured alpha, {s['speedup_rows']} measured speedup")
+    for sk in s.get("skipped", []):
+        con.print(f"  skipped {sk['file']}:{sk['line']}: {sk['reason']}", markup=False)
     ct = Table(title="coefficients", header_style="bold")
     for col in ("name", "prior", "fitted"):
         ct.add_column(col, justify="left" if col == "name" else "right")

@@ -109,6 +109,7 @@ def test_load_calibration_reads_csv_and_calibrate_model_fits_it(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)["summary"]
     assert summary["speedup_rows"] == 2 and summary["alpha_rows"] == 2
+    assert [(s["line"], "Mystery 70B" in s["reason"]) for s in summary["skipped"]] == [(5, True)]
 
 
 def test_csv_with_no_mappable_row_is_an_error_naming_the_line(tmp_path, catalog):
@@ -123,3 +124,40 @@ def test_csv_with_no_mappable_row_is_an_error_naming_the_line(tmp_path, catalog)
 def test_csv_header_only_is_an_error(tmp_path, catalog):
     with pytest.raises(InputFileError, match="no data rows"):
         import_csv(_write(tmp_path, []), catalog)
+
+
+def test_optional_columns_state_what_the_prose_leaves_implicit(tmp_path, catalog):
+    path = tmp_path / "sheet.csv"
+    cols = [*KNOWN_COLUMNS, "engine", "tp", "context_len", "k_adaptive"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerow({**{k: "" for k in cols}, "source_id": "mine", "target_model": "Qwen/Qwen2.5-Coder-32B-Instruct",
+                    "draft_model": "Qwen/Qwen2.5-Coder-0.5B-Instruct", "hardware": "1x RTX 3090", "k_draft_tokens": "16",
+                    "speedup": "3.1", "engine": "llamacpp", "context_len": "4096", "k_adaptive": "yes"})
+        w.writerow({**{k: "" for k in cols}, "source_id": "mine2", "target_model": "Qwen/Qwen3-32B",
+                    "draft_model": "Qwen/Qwen3-1.7B", "hardware": "1x H100", "speedup": "1.9", "engine": "vllm", "tp": "2"})
+    a, b = import_csv(path, catalog).rows
+    assert (a.engine, a.context_len, a.k_adaptive, a.k) == ("llamacpp", 4096, True, 16)
+    assert (b.engine, b.tp) == ("vllm", 2)
+
+
+def test_a_misspelt_column_is_named_with_a_suggestion(tmp_path, catalog):
+    path = tmp_path / "sheet.csv"
+    path.write_text(",".join([*KNOWN_COLUMNS, "engien"]) + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="did you mean 'engine'"):
+        import_csv(path, catalog)
+
+
+def test_an_unknown_engine_skips_the_row_with_its_reason(tmp_path, catalog):
+    path = tmp_path / "sheet.csv"
+    cols = [*KNOWN_COLUMNS, "engine"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerow({**{k: "" for k in cols}, "source_id": "a", "target_model": "Qwen/Qwen3-32B",
+                    "draft_model": "Qwen/Qwen3-1.7B", "hardware": "1x H100", "speedup": "1.9", "engine": "tgi"})
+        w.writerow({**{k: "" for k in cols}, "source_id": "b", "target_model": "Qwen/Qwen3-32B",
+                    "draft_model": "Qwen/Qwen3-1.7B", "hardware": "1x H100", "speedup": "1.9"})
+    imp = import_csv(path, catalog)
+    assert len(imp.rows) == 1 and imp.skipped[0][0] == 2 and "engine 'tgi'" in imp.skipped[0][1]
