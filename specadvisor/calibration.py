@@ -101,7 +101,10 @@ class CalibrationRow:
 
     @property
     def measured_alpha(self) -> float | None:
-        """Per-token alpha as reported, or solved from tau and a fixed k."""
+        """Per-token alpha as reported, or solved from tau and a fixed k. None for adaptive drafting: with
+        drafts cut short where the draft is unsure, neither tau nor accepted/drafted converts."""
+        if self.k_adaptive:
+            return None
         if self.alpha is not None:
             return self.alpha
         if self.tau is not None and self.k is not None and 1.0 <= self.tau <= self.k + 1:

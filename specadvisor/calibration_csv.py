@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from specadvisor.calibration import DEFAULT_CONTEXT, CalibrationRow
 from specadvisor.catalog import Catalog, Hardware, ModelSpec
 from specadvisor.coefficients import ENGINES
 from specadvisor.errors import InputFileError
+from specadvisor.measure.counts import K_MAX
 from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 
 REQUIRED_COLUMNS = ("source_id", "target_model", "draft_model", "hardware", "speedup")
@@ -92,56 +94,106 @@ def _text_words(text: str) -> set[str]:
     return words | {part for w in words if "." in w and not _SIZE.fullmatch(w) for part in w.split(".")}
 
 
-def match_model(text: str, catalog: Catalog) -> ModelSpec | None:
-    """The catalog model a source's description names, or None when no id or every-word match exists.
+# Words a description may carry beyond a model's id without naming another model: packaging, format
+# and quantization tags ("Qwen2.5-32B-Instruct-MLX-4bit", "...-Q4_K_M.gguf") and uploader names.
+_NOISE_WORDS = {
+    "mlx", "gguf", "bit", "bits", "awq", "gptq", "fp", "bf", "int", "q", "k", "m", "s", "l", "xl", "xs", "iq", "ud",
+    "community", "lmstudio", "bartowski", "unsloth", "thebloke", "model", "instruct", "chat", "it", "hf", "base",
+}
+# Quantization tags inside a file or repo name ("-Q4_K_M.gguf", "-MLX-4bit", "-FP8", "-AWQ"): not model words.
+_QUANT_TAG = re.compile(r"(?<![a-z0-9])(i?q\d(?:_[0-9a-z]+)*|\d+-?bits?|fp\d+|bf16|int\d+|[mn]vfp4|w\d+a\d+)(?![a-z0-9])",
+                        re.IGNORECASE)
+# Words that say the "model" is a head, a method or a variant the catalog entry is not.
+_NOT_A_PLAIN_MODEL = {"eagle", "medusa", "hydra", "mtp", "head", "heads", "lookahead", "ngram", "lora", "adapter"}
 
-    Only unambiguous evidence counts: an `org/name` id the catalog knows, else a catalog id all of whose
-    words and sizes appear in the text (ignoring `Instruct`, `hf`, ...); among several, the most specific.
+
+def match_model(text: str, catalog: Catalog) -> ModelSpec | None:
+    """The catalog model a source's description names, or None unless the evidence is unambiguous.
+
+    An `org/name` id the catalog knows wins. Otherwise a catalog id matches when all of its words and sizes
+    appear in the text and every word written outside parentheses belongs to that id, its organisation, or
+    packaging/quantization tags - so "Qwen2.5-Math-7B", "Phi-4 mini" and "EAGLE-3 head (Llama 3.1 8B)" name
+    no catalog model. Among several matches the most specific wins; a tie is no match.
     """
     for hf_id in _HF_ID.findall(text):
         spec = catalog.find_model(hf_id)
         if spec is not None:
             return spec
     words = _text_words(text)
-    # A size written outside parentheses is the model's own ("Qwen 2.5 '1B' (no such model; 0.5B or
-    # 1.5B exist)" names no catalog model); a match must carry it.
-    sizes = {w for w in _words(re.sub(r"\([^)]*\)", " ", text)) if _SIZE.fullmatch(w)}
-    best: tuple[int, ModelSpec] | None = None
+    outside = _words(_QUANT_TAG.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
+    if outside & _NOT_A_PLAIN_MODEL or re.search(r"\d\s*[bm]?\s*[/+&]\s*\d", text.lower()):
+        return None  # a draft head, or two models in one cell ("Llama-2-7B/13B")
+    sizes = {w for w in outside if _SIZE.fullmatch(w)}
+    scored: list[tuple[int, ModelSpec]] = []
     for spec in catalog.models:
         for name in (spec.id, *spec.aliases):
             need = _words(name.rsplit("/", 1)[-1]) - _OPTIONAL_WORDS
-            if not need or not need <= words or (sizes and not sizes & need):
+            if not need or not need <= words or (sizes and not sizes <= need):
                 continue
-            score = sum(len(w) for w in need)  # "3.1" outranks "3": the most specific id wins
-            if best is None or score > best[0]:
-                best = (score, spec)
-    return best[1] if best else None
+            own = _words(name) | _text_words(name) | _OPTIONAL_WORDS | _NOISE_WORDS
+            if not outside <= own:
+                continue
+            scored.append((sum(len(w) for w in need), spec))  # "3.1" outranks "3": the most specific id wins
+    if not scored:
+        return None
+    scored.sort(key=lambda t: -t[0])
+    top = [spec for score, spec in scored if score == scored[0][0]]
+    return top[0] if len({s.id for s in top}) == 1 else None
+
+
+# Words that distinguish variants of one accelerator; a description carrying one the catalog entry lacks
+# names a different part (an A100 PCIe is not the SXM4 entry, an RTX 3060 Ti is not the 3060).
+_VARIANT_WORDS = {"pcie", "sxm", "sxm4", "sxm5", "nvl", "ti", "super", "laptop", "mobile", "max", "pro", "ultra"}
+_GENERIC_ALIASES = {"cpu"}  # too vague to identify a part in a published row
+
+
+def _hw_words(text: str) -> list[str]:
+    # "4xA100" and "A100x8" carry a count glued to the name: split it off
+    low = re.sub(r"\b(\d{1,2})\s*[x×*]\s*(?=[a-z])", r"\1 x ", text.lower())
+    low = re.sub(r"(?<=[a-z0-9])\s*[x×*]\s*(\d{1,2})\b", r" x \1", low)
+    return re.findall(r"[a-z0-9+]+", low)
 
 
 def match_hardware(text: str, catalog: Catalog) -> tuple[Hardware | None, int]:
-    """The catalog accelerator a hardware description names (longest alias found in it) and the device count."""
+    """The catalog accelerator a hardware description names, and the device count.
+
+    The alias with the most words all present in the text wins; a memory size or variant word in the text
+    that the entry does not carry (PCIe, Ti, 40GB on an 80GB entry) means another part: no match.
+    """
     low = text.lower()
     count = 1
-    m = re.match(r"\s*(\d+)\s*x\s*", low)
+    m = (re.match(r"\s*(\d{1,2})\s*[x×*]", low) or re.search(r"[x×*]\s*(\d{1,2})\b(?!\s*gb)", low)
+         or re.search(r"\((\d{1,2})x\)", low))
     if m:
         count = int(m.group(1))
-    tp = re.search(r"tp\s*=\s*(\d+)", low)
+    tp = re.search(r"tp\s*=\s*(\d{1,2})\b", low)
     if tp:
         count = int(tp.group(1))
-    flat = " " + re.sub(r"[^a-z0-9+]+", " ", low) + " "
+    words = set(_hw_words(text))
     best: tuple[int, Hardware] | None = None
     for hw in catalog.hardware:
         for alias in (hw.id, hw.name, *hw.aliases):
-            key = " " + re.sub(r"[^a-z0-9+]+", " ", alias.lower()).strip() + " "
-            if len(key) > 3 and key in flat and (best is None or len(key) > best[0]):
-                best = (len(key), hw)
-    return (best[1] if best else None), count
+            if alias.lower() in _GENERIC_ALIASES:
+                continue
+            need = set(_hw_words(alias))
+            if need and need <= words and (best is None or len(need) > best[0]):
+                best = (len(need), hw)
+    if best is None:
+        return None, count
+    hw = best[1]
+    own = {w for alias in (hw.id, hw.name, *hw.aliases) for w in _hw_words(alias)}
+    if any(w in _VARIANT_WORDS and w not in own for w in words):
+        return None, count
+    if hw.kind == "gpu" and any(re.fullmatch(r"\d+gb", w) and w not in own for w in words):
+        return None, count  # a data-centre part's memory size names the part
+    return hw, min(count, 64)
 
 
 def _first(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The first value whose keyword starts a word of the text ("code" in "code-edit", not in "decode")."""
     low = text.lower()
     for value, keys in table:
-        if any(k in low for k in keys):
+        if any(re.search(r"(?<![a-z0-9])" + re.escape(k), low) for k in keys):
             return value
     return None
 
@@ -150,9 +202,10 @@ def _float(raw: str | None) -> float | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return float(raw.strip())
+        v = float(raw.strip())
     except ValueError:
         return None
+    return v if math.isfinite(v) else None
 
 
 def _int(raw: str | None) -> int | None:
@@ -160,15 +213,16 @@ def _int(raw: str | None) -> int | None:
     return int(v) if v is not None and v >= 1 and v == int(v) else None
 
 
-def _precision(raw: str | None, spec: ModelSpec | None) -> str | None:
+def _precision(raw: str | None, spec: ModelSpec | None) -> tuple[str | None, bool]:
+    """(weight format, understood). Not stated: the checkpoint's own precision, except that nobody serves
+    float32 - sources that do not say run half precision."""
     if not raw or not raw.strip():
-        # Not stated: the checkpoint's own precision, except that nobody serves float32 - sources
-        # that do not say run half precision.
-        return "bf16" if spec is not None and canonical_format(spec.precision) == "fp32" else None
+        return ("bf16" if spec is not None and canonical_format(spec.precision) == "fp32" else None), True
     key = canonical_format(raw.strip())
     if key in WEIGHT_FORMATS():
-        return key
-    return _first(raw, _PRECISION_WORDS)
+        return key, True
+    found = _first(raw.split(",")[0], _PRECISION_WORDS)  # "bf16 weights, fp8 KV cache" is bf16
+    return found, found is not None
 
 
 def import_csv(path: Path | str, catalog: Catalog) -> Imported:
@@ -187,24 +241,27 @@ def import_csv(path: Path | str, catalog: Catalog) -> Imported:
     except OSError as e:
         raise InputFileError(str(p), None, "file", f"cannot read: {e.strerror}") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputFileError(str(p), 1, missing[0], f"required column missing (have: {', '.join(header) or 'none'})")
-    allowed = (*KNOWN_COLUMNS, *OPTIONAL_COLUMNS)
-    unknown = [c for c in header if c not in allowed]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"expected some of: {', '.join(allowed)}"
-        raise InputFileError(str(p), 1, unknown[0], f"unknown column; {hint}")
     out = Imported(rows=[])
+    records: list[tuple[int, dict[str, str]]] = []
     try:
-        records = list(reader)
+        header = [h for h in (reader.fieldnames or []) if h.strip()]  # a trailing comma leaves an empty name
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise InputFileError(str(p), 1, missing[0], f"required column missing (have: {', '.join(header) or 'none'})")
+        allowed = (*KNOWN_COLUMNS, *OPTIONAL_COLUMNS)
+        unknown = [c for c in header if c not in allowed]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected some of: {', '.join(allowed)}"
+            raise InputFileError(str(p), 1, unknown[0], f"unknown column; {hint}")
+        start = reader.line_num + 1
+        for rec in reader:
+            records.append((start, rec))  # the record's first physical line (quoted fields may span lines)
+            start = reader.line_num + 1
     except csv.Error as e:
         raise InputFileError(str(p), reader.line_num, "file", f"malformed CSV: {e}") from None
-    for i, rec in enumerate(records, start=1):
-        line = i + 1  # the header is line 1 (a quoted field with a newline would shift this; none do in practice)
-        row, why = _map(rec, i, catalog, out)
+    for line, rec in records:
+        row, why = _map(rec, line, catalog, out)
         if row is None:
             out.skipped.append((line, why))
         else:
@@ -218,19 +275,45 @@ def import_csv(path: Path | str, catalog: Catalog) -> Imported:
     return out
 
 
-def _map(rec: dict[str, str], n: int, catalog: Catalog, out: Imported) -> tuple[CalibrationRow | None, str]:
-    g = {k: (v or "").strip() for k, v in rec.items() if k is not None}
+def _map(rec: dict[str, str], line: int, catalog: Catalog, out: Imported) -> tuple[CalibrationRow | None, str]:
+    g = {k: (v or "").strip() for k, v in rec.items() if isinstance(k, str) and isinstance(v, str)}
     target = match_model(g.get("target_model", ""), catalog)
     draft = match_model(g.get("draft_model", ""), catalog)
+    if target is not None and draft is not None and target.id == draft.id:
+        return None, f"target and draft both read as {target.id} (a draft head or self-speculation is not a draft model)"
     hw, count = match_hardware(g.get("hardware", ""), catalog)
     speedup = _float(g.get("speedup"))
     alpha = _float(g.get("alpha_per_token"))
     tau = _float(g.get("mean_accepted_tokens_tau"))
     k = _int(g.get("k_draft_tokens"))
+    temperature = _float(g.get("temperature")) or 0.0
+    batch = _int(g.get("batch_size")) or 1
+    out_of_range = [f"{name} {value}" for name, value, ok in (
+        ("k_draft_tokens", k, k is None or k <= K_MAX), ("temperature", temperature, 0.0 <= temperature <= 10.0),
+        ("batch_size", batch, batch <= 1_000_000), ("speedup", speedup, speedup is None or 0 < speedup <= 100))
+        if not ok]
+    if out_of_range:
+        return None, f"out of range: {', '.join(out_of_range)}"
+    blob = " ".join((g.get("source_id", ""), g.get("notes", ""), g.get("hardware", ""), g.get("source_url", "")))
+    engine = g.get("engine", "").lower() or _first(blob, _ENGINES)
+    assumed = []
+    if engine is None:
+        engine = "transformers"
+        assumed.append("no engine named: Hugging Face transformers assumed")
+    if engine not in ENGINES:
+        return None, f"engine {g.get('engine')!r} is not one of {', '.join(ENGINES)}"
+    # llama.cpp stops each draft where the draft is unsure unless p-min is 0: its k column is then a
+    # maximum, and accepted/drafted or tau do not convert to a per-token alpha.
+    notes = g.get("notes", "").lower()
+    adaptive = engine == "llamacpp" and not re.search(r"p[-_ ]?min\s*(=\s*)?0(\.0+)?(?![.\d])|fixed", notes)
+    if g.get("k_adaptive"):
+        adaptive = g["k_adaptive"].lower() in ("yes", "true", "1")
     if alpha is not None and not 0 < alpha < 1:
         alpha = None
     if tau is not None and (tau < 1 or (k is not None and tau > k + 1)):
         tau = None
+    if adaptive:
+        alpha = tau = None
     use: list[str] = []
     if alpha is not None or (tau is not None and k is not None):
         use.append("alpha" if alpha is not None else "tau")
@@ -239,35 +322,30 @@ def _map(rec: dict[str, str], n: int, catalog: Catalog, out: Imported) -> tuple[
         problems.append(f"target {g.get('target_model')!r} is not in the catalog")
     if draft is None:
         problems.append(f"draft {g.get('draft_model')!r} is not in the catalog")
-    if speedup is not None and speedup > 0:
+    if speedup is not None:
         if hw is None:
             problems.append(f"hardware {g.get('hardware')!r} is not in the catalog")
         if target and draft and hw:
             use.append("speedup")
     tp_b, dp_b = _float(g.get("target_params_b")), _float(g.get("draft_params_b"))
-    inline = (target is None or draft is None) and tp_b and dp_b and use[:1] in (["alpha"], ["tau"])
+    inline = (target is None or draft is None) and bool(tp_b and dp_b and tp_b > 0 and dp_b > 0) \
+        and use[:1] in (["alpha"], ["tau"])
     if not use or (not (target and draft) and not inline):
         return None, "; ".join(problems) or "no usable alpha, tau or speedup"
-    if problems:
-        out.notes.append((n + 1, "; ".join(problems) + " (used for what it can)"))
-    blob = " ".join((g.get("source_id", ""), g.get("notes", ""), g.get("hardware", ""), g.get("source_url", "")))
-    engine = g.get("engine", "").lower() or _first(blob, _ENGINES) or "transformers"
-    if engine not in ENGINES:
-        return None, f"engine {g.get('engine')!r} is not one of {', '.join(ENGINES)}"
-    task_text = g.get("task_or_dataset", "")
-    # llama.cpp stops drafting where the draft is unsure (p-min): its k column is then a maximum.
-    adaptive = engine == "llamacpp" and any(w in g.get("notes", "").lower() for w in ("p-min", "p_min", "adaptive", "is a max"))
-    if g.get("k_adaptive"):
-        adaptive = g["k_adaptive"].lower() in ("yes", "true", "1")
+    target_format, ok_t = _precision(g.get("target_precision"), target)
+    draft_format, ok_d = _precision(g.get("draft_precision"), draft)
+    for ok, col in ((ok_t, "target_precision"), (ok_d, "draft_precision")):
+        if not ok:
+            assumed.append(f"{col} {g.get(col)!r} not understood: the checkpoint's precision assumed")
+    if problems or assumed:
+        out.notes.append((line, "; ".join(problems + assumed)))
     tp = _int(g.get("tp")) or (count if hw and hw.kind == "gpu" else 1)
     row = CalibrationRow(
-        row=n, source_id=g.get("source_id") or "csv", target=target.id if target and draft else None,
-        draft=draft.id if target and draft else None,
-        target_format=_precision(g.get("target_precision"), target),
-        draft_format=_precision(g.get("draft_precision"), draft),
-        hardware=hw.id if hw else None, tp=tp,
-        batch_size=_int(g.get("batch_size")) or 1, k=k, temperature=_float(g.get("temperature")) or 0.0,
-        task=_first(task_text, _TASKS) or "general", engine=engine, context_len=_int(g.get("context_len")) or DEFAULT_CONTEXT,
+        row=line, source_id=g.get("source_id") or "csv", target=target.id if target and draft else None,
+        draft=draft.id if target and draft else None, target_format=target_format, draft_format=draft_format,
+        hardware=hw.id if hw else None, tp=min(tp, 64), batch_size=batch, k=k, temperature=temperature,
+        task=_first(g.get("task_or_dataset", ""), _TASKS) or "general", engine=engine,
+        context_len=_int(g.get("context_len")) or DEFAULT_CONTEXT,
         alpha=alpha, tau=tau, speedup=speedup if "speedup" in use else None, use_for=tuple(use),
         target_params_b=tp_b if inline else None, draft_params_b=dp_b if inline else None,
         same_family=(g.get("same_family", "").lower() in ("yes", "true", "1")) if inline else None,

@@ -11,6 +11,7 @@ Where a row does not state k, (a) uses the article's k for its alpha and (b) use
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,10 +34,13 @@ class Metrics:
     band_coverage: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"speedup_rows": self.speedup_rows, "median_rel_error": round(self.median_rel_error, 4),
-                "within_25pct": round(self.within_25pct, 4), "alpha_rows": self.alpha_rows,
-                "alpha_mae": round(self.alpha_mae, 4),
-                "band_coverage": None if self.band_coverage is None else round(self.band_coverage, 4)}
+        """JSON-safe: a figure with no rows behind it is null, not NaN."""
+        def r(x: float | None) -> float | None:
+            return None if x is None or math.isnan(x) else round(x, 4)
+
+        return {"speedup_rows": self.speedup_rows, "median_rel_error": r(self.median_rel_error),
+                "within_25pct": r(self.within_25pct), "alpha_rows": self.alpha_rows,
+                "alpha_mae": r(self.alpha_mae), "band_coverage": r(self.band_coverage)}
 
 
 def metrics(res: Sequence[Residual], with_band: bool = True) -> Metrics:

@@ -148,9 +148,12 @@ def render_calibration(report: dict) -> None:  # type: ignore[type-arg]
     for label, key in (("in-sample", "in_sample"), ("leave-one-source-out", "leave_one_source_out")):
         m = s.get(key)
         if m:
+            def f(key: str, spec: str, m: dict = m) -> str:
+                return "-" if m[key] is None else format(m[key], spec)
+
             cov = "" if m["band_coverage"] is None else f", band coverage {m['band_coverage']:.0%}"
-            con.print(f"{label}: median |speedup error| {m['median_rel_error']:.1%}, within 25% "
-                      f"{m['within_25pct']:.0%} of {m['speedup_rows']} rows, alpha MAE {m['alpha_mae']:.3f} "
+            con.print(f"{label}: median |speedup error| {f('median_rel_error', '.1%')}, within 25% "
+                      f"{f('within_25pct', '.0%')} of {m['speedup_rows']} rows, alpha MAE {f('alpha_mae', '.3f')} "
                       f"over {m['alpha_rows']} rows{cov}")
     con.print(f"bands: alpha +/- {report['band_logit']:.2f} logit, cost uncertainty {report['cost_uncertainty']:.0%} "
               f"(set from the {s.get('bands_from', 'in-sample')} predictions to cover 75% of rows)")

@@ -23,6 +23,10 @@ from specadvisor.errors import InputFileError
     ("T5-XXL (T5 v1.1, fine-tuned on task)", "google/t5-v1_1-xxl"),  # "v1.1" matches "v1_1"
     ("Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct"),  # the most specific id wins
     ("Qwen2.5-7B (Instruct)", "Qwen/Qwen2.5-7B-Instruct"),
+    ("Distil-Whisper large-v2", "distil-whisper/distil-large-v2"),  # the organisation's words count
+    ("Qwen2.5-7B-Instruct-Q8_0.gguf", "Qwen/Qwen2.5-7B-Instruct"),  # quantization tags are not model words
+    ("mlx-community/Qwen3-4B-4bit", "Qwen/Qwen3-4B"),
+    ("llama3.1:8b-instruct-q8_0", "meta-llama/Llama-3.1-8B-Instruct"),
 ])
 def test_model_descriptions_map_onto_catalog_ids(catalog, text, expected):
     spec = match_model(text, catalog)
@@ -30,6 +34,15 @@ def test_model_descriptions_map_onto_catalog_ids(catalog, text, expected):
 
 
 @pytest.mark.parametrize("text", [
+    "EAGLE-3 head (Llama 3.1 8B)",  # a draft head, not the model in parentheses
+    "Medusa-2 heads for Vicuna-7B v1.3",
+    "Qwen2.5-Math-7B",  # a variant the catalog does not hold is not the base model
+    "Phi-4 mini",
+    "Llama-3.1-Nemotron-70B",
+    "StarCoder2",
+    "Qwen/Qwen2.5-7B-Instruct-1M",  # an explicit id the catalog lacks
+    "Llama-2-7B/13B",  # two models in one cell
+    "Llama 3.1 8B + Llama 3.2 1B",
     "LaMDA 137B",
     "Chinchilla-style 4B draft (8 layers)",
     "Qwen 2.5 '1B' (as written; no Qwen2.5-1B exists, probably 1.5B or 0.5B)",  # the size outside () decides
@@ -47,15 +60,25 @@ def test_ambiguous_or_unknown_models_are_not_guessed(catalog, text):
     ("1x NVIDIA A6000", "a6000", 1),
     ("8x A100 (TP=8)", "a100-80gb", 8),
     ("1x TPU-v4", "tpu-v4", 1),
+    ("A100*4", "a100-80gb", 4),
+    ("4xA100", "a100-80gb", 4),
+    ("H100 x 8", "h100-sxm", 8),
+    ("4090 x 2", "rtx-4090", 2),  # the model number is not a count
+    ("DGX H100 (8x)", "h100-sxm", 8),
+    ("H100 80GB PCIe", "h100-pcie", 1),
 ])
 def test_hardware_descriptions_map_with_their_count(catalog, text, hw, count):
     got, n = match_hardware(text, catalog)
     assert got is not None and got.id == hw and n == count
 
 
-def test_hardware_not_stated_maps_to_nothing(catalog):
-    assert match_hardware("", catalog)[0] is None
-    assert match_hardware("Some accelerator", catalog)[0] is None
+@pytest.mark.parametrize("text", [
+    "", "Some accelerator", "CPU only", "Intel Xeon Gold 6338 CPU",
+    "A100 PCIe 40GB",  # the catalog's A100s are SXM4: another part
+    "RTX 3060 Ti", "RTX 4090 Laptop",
+])
+def test_hardware_the_catalog_does_not_hold_maps_to_nothing(catalog, text):
+    assert match_hardware(text, catalog)[0] is None
 
 
 def _write(tmp_path, rows: list[dict[str, str]]):
@@ -161,3 +184,57 @@ def test_an_unknown_engine_skips_the_row_with_its_reason(tmp_path, catalog):
                     "draft_model": "Qwen/Qwen3-1.7B", "hardware": "1x H100", "speedup": "1.9"})
     imp = import_csv(path, catalog)
     assert len(imp.rows) == 1 and imp.skipped[0][0] == 2 and "engine 'tgi'" in imp.skipped[0][1]
+
+
+def _sheet(tmp_path, rows, cols=KNOWN_COLUMNS, trailing_comma=False):
+    path = tmp_path / "s.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([*cols, ""] if trailing_comma else list(cols))
+        for r in rows:
+            w.writerow([r.get(c, "") for c in cols] + ([""] if trailing_comma else []))
+    return path
+
+
+OK = {"source_id": "ok", "target_model": "Qwen/Qwen3-32B", "draft_model": "Qwen/Qwen3-1.7B", "hardware": "1x H100",
+      "speedup": "1.9"}
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("speedup", "inf", "no usable"), ("temperature", "-1", "out of range"), ("k_draft_tokens", "100000", "out of range"),
+    ("draft_model", "Qwen/Qwen3-32B", "target and draft both read as Qwen/Qwen3-32B"),
+])
+def test_rows_out_of_range_or_self_drafting_are_skipped_with_the_reason(tmp_path, catalog, field, value, why):
+    imp = import_csv(_sheet(tmp_path, [OK, {**OK, field: value}]), catalog)
+    assert len(imp.rows) == 1 and imp.skipped[0][0] == 3 and why in imp.skipped[0][1]
+
+
+def test_nan_temperature_reads_as_not_stated(tmp_path, catalog):
+    (row,) = import_csv(_sheet(tmp_path, [{**OK, "temperature": "nan"}]), catalog).rows
+    assert row.temperature == 0.0
+
+
+def test_llamacpp_rows_read_k_as_a_cap_and_drop_alpha(tmp_path, catalog):
+    base = {**OK, "source_id": "llamacpp_issue", "hardware": "1x RTX 3090", "k_draft_tokens": "16",
+            "alpha_per_token": "0.85"}
+    adaptive, fixed = import_csv(_sheet(tmp_path, [base, {**base, "notes": "--draft-p-min 0"}]), catalog).rows
+    assert adaptive.k_adaptive and adaptive.measured_alpha is None and adaptive.use_for == ("speedup",)
+    assert not fixed.k_adaptive and fixed.measured_alpha == 0.85
+
+
+def test_line_numbers_follow_quoted_newlines_and_a_trailing_comma_is_fine(tmp_path, catalog):
+    path = _sheet(tmp_path, [{**OK, "notes": "two\nlines"}, {**OK, "target_model": "Mystery 9B"}], trailing_comma=True)
+    imp = import_csv(path, catalog)
+    assert len(imp.rows) == 1 and imp.skipped == [(4, "target 'Mystery 9B' is not in the catalog")]
+
+
+def test_task_keywords_match_whole_words(tmp_path, catalog):
+    rows = import_csv(_sheet(tmp_path, [{**OK, "task_or_dataset": "greedy decode, encoder-decoder translation"},
+                                        {**OK, "task_or_dataset": "code-edit prompt"}]), catalog).rows
+    assert [r.task for r in rows] == ["translation", "edit"]
+
+
+def test_a_defaulted_engine_and_an_unknown_precision_are_noted(tmp_path, catalog):
+    imp = import_csv(_sheet(tmp_path, [{**OK, "target_precision": "IQ4_XS"}]), catalog)
+    (line, note), = imp.notes
+    assert line == 2 and "transformers assumed" in note and "'IQ4_XS' not understood" in note

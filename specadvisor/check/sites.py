@@ -168,9 +168,11 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
         value, loc, present = opt(*names)
         if present:
             converted = conv(value)
-            if conv is _int and converted is None and loc is not None and "$" not in str(value):  # $n: set at run time
-                site.problems.append(("config-parse-error", loc, f"{names[0]} expects an integer, got {value!r}"))
-                return
+            if conv in (_int, _float) and converted is None:
+                if loc is not None and "$" not in str(value):  # $n: set at run time, nothing to say
+                    kind = "an integer" if conv is _int else "a probability between 0 and 1"
+                    site.problems.append(("config-parse-error", loc, f"{names[0]} expects {kind}, got {value!r}"))
+                return  # unknown: leave the engine's default in place
             site.set(key, converted, loc)
 
     if engine == "vllm":
