@@ -88,6 +88,8 @@ _HARDWARE_FIELDS: dict[str, Field] = {
     "fp8_tflops": Field(float, nullable=True, minimum=0.0, exclusive_minimum=True),
     "int8_tops": Field(float, nullable=True, minimum=0.0, exclusive_minimum=True),
     "interconnect_gbs": Field(float, nullable=True, minimum=0.0, exclusive_minimum=True),
+    # false: the GPU has no bfloat16 units and emulates bf16 arithmetic (Apple M1/M2)
+    "bf16_native": Field(bool),
     "source": Field(str, required=True),
     "note": Field(str),
     "verified": Field(str, choices=("tool", "reference", "recalled")),
@@ -188,6 +190,7 @@ class Hardware:
     aliases: tuple[str, ...] = ()
     note: str | None = None
     verified: str | None = None
+    bf16_native: bool = True
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ class EngineCosts:
 @dataclass(frozen=True)
 class CostCoefficients:
     bandwidth_efficiency: dict[str, float]
-    flops_efficiency: float
+    flops_efficiency: dict[str, float]
+    bf16_emulation: float
     kv_bytes_per_value: float
     tp_allreduce_us: float
     cost_uncertainty: float
@@ -84,6 +85,13 @@ def _floats(d: Any, path: str, where: str) -> dict[str, float]:
     return out
 
 
+def _per_kind(d: Any, path: str, where: str) -> dict[str, float]:
+    """A mapping by device kind; a single number (fitted files before 0.1.1) applies to every kind."""
+    if isinstance(d, int | float) and not isinstance(d, bool):
+        return {k: float(d) for k in ("gpu", "apple", "cpu", "tpu", "asic")}
+    return _floats(d, path, where)
+
+
 def parse_coefficients(doc: Any, path: str) -> Coefficients:
     c = _req(doc, "cost", path, "")
     a = _req(doc, "acceptance", path, "")
@@ -101,7 +109,8 @@ def parse_coefficients(doc: Any, path: str) -> Coefficients:
         raise InputFileError(path, None, "cost.engines", f"missing engines: {', '.join(missing)}")
     cost = CostCoefficients(
         bandwidth_efficiency=_floats(_req(c, "bandwidth_efficiency", path, "cost"), path, "cost.bandwidth_efficiency"),
-        flops_efficiency=float(_req(c, "flops_efficiency", path, "cost")),
+        flops_efficiency=_per_kind(_req(c, "flops_efficiency", path, "cost"), path, "cost.flops_efficiency"),
+        bf16_emulation=float(_req(c, "bf16_emulation", path, "cost")),
         kv_bytes_per_value=float(_req(c, "kv_bytes_per_value", path, "cost")),
         tp_allreduce_us=float(_req(c, "tp_allreduce_us", path, "cost")),
         cost_uncertainty=float(_req(c, "cost_uncertainty", path, "cost")),

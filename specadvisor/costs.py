@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from specadvisor.catalog import Hardware, ModelRef
 from specadvisor.coefficients import CostCoefficients
-from specadvisor.weights import format_spec
+from specadvisor.weights import canonical_format, format_spec
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,14 @@ def kv_bytes(model: ModelRef, batch: int, context: int, coeffs: CostCoefficients
     return batch * per_seq * m.kv_bytes_per_token(coeffs.kv_bytes_per_value)
 
 
-def peak_tflops(model: ModelRef, hw: Hardware) -> float:
+def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients | None = None, engine: str = "") -> float:
     if format_spec(model.weight_format).compute == "fp8" and hw.fp8_tflops:
         return hw.fp8_tflops
+    if not hw.bf16_native and coeffs is not None and engine != "llamacpp" \
+            and canonical_format(model.spec.precision) == "bf16":
+        # Quantized or not, MLX and PyTorch compute in the checkpoint's activation dtype; without bf16
+        # units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        return hw.bf16_tflops * coeffs.bf16_emulation
     return hw.bf16_tflops
 
 
@@ -82,7 +87,7 @@ def forward_cost(
     tp = dep.tp
     tokens = b * tokens_per_seq
     bw = hw.bandwidth_gbs * 1e9 * coeffs.bandwidth_efficiency.get(hw.kind, 0.8) * tp
-    peak = peak_tflops(model, hw) * 1e12 * coeffs.flops_efficiency * tp
+    peak = peak_tflops(model, hw, coeffs, dep.engine) * 1e12 * coeffs.flops_efficiency.get(hw.kind, 0.6) * tp
 
     gemm_flops = 2.0 * m.active_params_b * 1e9 * tokens
     gemm_s = max(weight_bytes(model, tokens) / bw, gemm_flops / peak)

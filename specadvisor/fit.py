@@ -65,7 +65,7 @@ def _set(doc: dict[str, Any], path: tuple[str, ...], value: float) -> None:
     node[path[-1]] = float(value)
 
 
-def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow]) -> list[Param]:
+def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow], catalog: Catalog | None = None) -> list[Param]:
     """The coefficients the calibration rows can inform; everything else stays at its prior."""
     out: list[Param] = [
         Param(("acceptance", "intercept"), False, -3, 6),
@@ -80,8 +80,11 @@ def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow]) -> list[
     tasks = {r.task for r in rows} - {"general"}
     out += [Param(("acceptance", "task", t), False, -2.0, 4.0) for t in sorted(tasks)]
     # Upper bounds: llm-analysis calls 0.9 of HBM bandwidth aggressive and 0.7 of FLOPs typical (hub-and-cost.md 4.2).
-    out += [Param(("cost", "flops_efficiency"), True, 0.1, 0.8)]
     kinds = {"gpu", "apple", "cpu", "tpu"}
+    out += [Param(("cost", "flops_efficiency", k), True, 0.1, 0.8) for k in sorted(kinds)]
+    if catalog is not None and any(not catalog.hardware_by_name(r.hardware).bf16_native and r.engine != "llamacpp"
+                                   for r in rows if r.fits_speedup and r.hardware):
+        out += [Param(("cost", "bf16_emulation"), True, 0.1, 1.0)]
     out += [Param(("cost", "bandwidth_efficiency", k), True, 0.2, 0.9) for k in sorted(kinds)]
     for engine in sorted({r.engine for r in rows if r.fits_speedup}):
         e = doc["cost"]["engines"][engine]
@@ -287,7 +290,7 @@ def fit(rows: Sequence[CalibrationRow], catalog: Catalog, base_doc: dict[str, An
         coverage_target: float = 0.75) -> FitResult:
     doc = _plain(base_doc) if base_doc is not None else prior_document()
     base = parse_coefficients(doc, "prior")
-    params = default_params(doc, rows)
+    params = default_params(doc, rows, catalog)
     prepared = _prepare(rows, catalog, base)
     obj = Objective(prepared, doc, params)
     x = coordinate_search(obj, obj.prior.copy(), params)

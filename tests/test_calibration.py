@@ -190,7 +190,7 @@ def test_calibrate_model_cli_dry_run_and_out(tmp_path):
     assert res.exit_code == 0, res.output
     co = load_coefficients(fitted=str(out))
     assert co.status == "fitted"
-    assert not math.isnan(co.cost.flops_efficiency)
+    assert not math.isnan(co.cost.flops_efficiency["gpu"])
 
 
 def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
