@@ -113,12 +113,12 @@ def test_fit_recovers_a_known_acceptance_shift(catalog):
     assert result.values["acceptance.intercept"] < result.priors["acceptance.intercept"] - 0.3
 
 
-def test_fit_recovers_a_known_engine_overhead(catalog):
-    """Speedups generated with vLLM's draft-step overhead at 4x its prior: the fit absorbs the gap."""
+def _vllm_rows(catalog, factor: float) -> list[CalibrationRow]:
+    """vLLM speedups generated with the draft-step overhead at `factor` x its prior, two sources."""
     doc = prior_document()
     truth = json.loads(json.dumps(doc))
-    truth["cost"]["engines"]["vllm"]["draft_step_overhead_ms"] *= 4
-    base = [CalibrationRow(row=i, source_id=f"s{i}", target=t, draft=d, target_format=None, draft_format=None,
+    truth["cost"]["engines"]["vllm"]["draft_step_overhead_ms"] *= factor
+    base = [CalibrationRow(row=i, source_id=f"s{i % 2}", target=t, draft=d, target_format=None, draft_format=None,
                            hardware="h100-sxm", tp=tp, batch_size=1, k=k, temperature=0.0, task="general",
                            engine="vllm", context_len=1024, alpha=None, tau=None, speedup=1.0, use_for=("speedup",))
             for i, (t, d, tp, k) in enumerate([
@@ -127,7 +127,13 @@ def test_fit_recovers_a_known_engine_overhead(catalog):
                 ("Qwen/Qwen3-32B", "Qwen/Qwen3-0.6B", 1, 6),
                 ("Qwen/Qwen3-14B", "Qwen/Qwen3-1.7B", 1, 3)])]
     measured = predict(base, catalog, truth)
-    rows = [CalibrationRow(**{**r.__dict__, "speedup": m.speedup_pred}) for r, m in zip(base, measured, strict=True)]
+    return [CalibrationRow(**{**r.__dict__, "speedup": m.speedup_pred}) for r, m in zip(base, measured, strict=True)]
+
+
+def test_fit_recovers_a_known_engine_overhead(catalog):
+    """Speedups generated with vLLM's draft-step overhead at 4x its prior: the fit absorbs the gap."""
+    doc = prior_document()
+    rows = _vllm_rows(catalog, 4.0)
     before = [abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas for r in predict(rows, catalog, doc)]
     result = fit(rows, catalog)
     after = [abs(r.speedup_pred - r.speedup_meas) / r.speedup_meas for r in result.residuals]
@@ -197,23 +203,6 @@ def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(app, ["calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run"])
     assert res.exit_code == 2
     assert "not found" in res.stderr and "Traceback" not in res.output
-
-
-def _vllm_rows(catalog, factor: float) -> list[CalibrationRow]:
-    """vLLM speedups generated with the draft-step overhead at `factor` x its prior, two sources."""
-    doc = prior_document()
-    truth = json.loads(json.dumps(doc))
-    truth["cost"]["engines"]["vllm"]["draft_step_overhead_ms"] *= factor
-    base = [CalibrationRow(row=i, source_id=f"s{i % 2}", target=t, draft=d, target_format=None, draft_format=None,
-                           hardware="h100-sxm", tp=tp, batch_size=1, k=k, temperature=0.0, task="general",
-                           engine="vllm", context_len=1024, alpha=None, tau=None, speedup=1.0, use_for=("speedup",))
-            for i, (t, d, tp, k) in enumerate([
-                ("meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 4, 5),
-                ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 1, 4),
-                ("Qwen/Qwen3-32B", "Qwen/Qwen3-0.6B", 1, 6),
-                ("Qwen/Qwen3-14B", "Qwen/Qwen3-1.7B", 1, 3)])]
-    measured = predict(base, catalog, truth)
-    return [CalibrationRow(**{**r.__dict__, "speedup": m.speedup_pred}) for r, m in zip(base, measured, strict=True)]
 
 
 def test_engines_without_rows_follow_their_leader(catalog):
