@@ -22,8 +22,13 @@ from specadvisor.rules import VERDICTS, Reason, RuleSet, load_rules
 from specadvisor.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
 from specadvisor.weights import WEIGHT_FORMATS
 
-# The what-if weight formats offered for every candidate draft (the article's trade-off 4).
-VIRTUAL_DRAFT_FORMATS = ("fp8", "int4")
+# The what-if weight formats offered for every candidate draft (the article's trade-off 4), in the
+# formats each engine actually loads: llama.cpp runs GGUF quants, MLX its 8/4-bit affine quants, TPUs
+# have no FP8 units; the CUDA servers load FP8 and INT4 (AWQ/GPTQ) checkpoints.
+VIRTUAL_DRAFT_FORMATS: dict[str, tuple[str, ...]] = {
+    "vllm": ("fp8", "int4"), "sglang": ("fp8", "int4"), "trtllm": ("fp8", "int4"),
+    "transformers": ("int8", "int4"), "llamacpp": ("q8_0", "q4_k_m"), "mlx": ("int8", "int4"), "jax": ("int8",),
+}
 TP_CHOICES = (1, 2, 4, 8)
 MAX_K_LIMIT = 64
 
@@ -300,8 +305,8 @@ def _worst_verdict(verdicts: Sequence[str]) -> str | None:
 # -- candidates and reports ------------------------------------------------------------------------
 
 
-def candidate_drafts(catalog: Catalog, target: ModelRef) -> list[ModelRef]:
-    """Every catalog model smaller than the target, as shipped and as FP8/INT4 what-if variants."""
+def candidate_drafts(catalog: Catalog, target: ModelRef, engine: str = "vllm") -> list[ModelRef]:
+    """Every catalog model smaller than the target, as shipped and in the engine's quantized formats."""
     out: list[ModelRef] = []
     formats = WEIGHT_FORMATS()
     for spec in catalog.models:
@@ -311,7 +316,7 @@ def candidate_drafts(catalog: Catalog, target: ModelRef) -> list[ModelRef]:
             continue  # a speech decoder never drafts for a text model, nor the reverse
         shipped = catalog.model(spec.id)
         out.append(shipped)
-        for fmt in VIRTUAL_DRAFT_FORMATS:
+        for fmt in VIRTUAL_DRAFT_FORMATS.get(engine, ("fp8", "int4")):
             if formats[fmt].bits < shipped.bits_per_weight:
                 out.append(ModelRef(spec, fmt, virtual=True))
     return out
@@ -369,7 +374,7 @@ def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | 
     rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared, verdict_only=True)
-               for d in candidate_drafts(catalog, target)]
+               for d in candidate_drafts(catalog, target, rw.engine)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
 
 

@@ -188,7 +188,7 @@ def recommend(
     measured: MeasuredOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
 ) -> None:
-    """Rank every smaller catalog model (and its FP8/INT4 variants) as a draft for TARGET."""
+    """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET."""
 
     def go() -> None:
         from specadvisor.advisor import recommend as do_recommend

@@ -397,3 +397,15 @@ def test_pair_invariants_hold_for_any_workload(target, draft, fmt, w):
     assert a.verdict in ("speculate", "skip-speculation")
     if not any(x.compatible and x.speedup > 1.0 for x in a.candidates):
         assert a.verdict == "skip-speculation"
+
+
+def test_what_if_formats_are_the_engines_own(catalog):
+    """llama.cpp loads GGUF quants and MLX its 8/4-bit quants: no FP8 candidates there."""
+    from specadvisor.advisor import candidate_drafts
+
+    target = catalog.model("Qwen/Qwen2.5-32B-Instruct")
+    by_engine = {e: {d.weight_format for d in candidate_drafts(catalog, target, e) if d.virtual}
+                 for e in ("vllm", "llamacpp", "mlx")}
+    assert by_engine["vllm"] == {"fp8", "int4"}
+    assert by_engine["llamacpp"] == {"q8_0", "q4_k_m"}
+    assert by_engine["mlx"] == {"int8", "int4"}
