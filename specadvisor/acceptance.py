@@ -99,9 +99,17 @@ def coefficient_vector(c: AcceptanceCoefficients) -> dict[str, float]:
     return v
 
 
+def effective_task(target: ModelSpec, task: str, thinking: bool = True) -> str:
+    """What the draft has to predict: a reasoning target's trace is prose whatever the prompt asked for,
+    so with thinking on its acceptance follows the `reasoning` term instead of the task's."""
+    return "reasoning" if thinking and target.reasoning else task
+
+
 def pair_features(target: ModelRef, draft: ModelRef, rel: str, task: str, temperature: float,
-                  coeffs: AcceptanceCoefficients, catalog: Catalog | None = None) -> dict[str, float]:
+                  coeffs: AcceptanceCoefficients, catalog: Catalog | None = None,
+                  thinking: bool = True) -> dict[str, float]:
     t, d = target.spec, draft.spec
+    task = effective_task(t, task, thinking)
     return features(
         target_params_b=t.params_b, draft_params_b=d.params_b, rel=rel,
         distilled=is_distilled_for(t, d, catalog),
@@ -148,5 +156,6 @@ def estimate_alpha(
     temperature: float,
     coeffs: AcceptanceCoefficients,
     catalog: Catalog | None = None,
+    thinking: bool = True,
 ) -> AlphaEstimate:
-    return alpha_from_features(pair_features(target, draft, rel, task, temperature, coeffs, catalog), coeffs)
+    return alpha_from_features(pair_features(target, draft, rel, task, temperature, coeffs, catalog, thinking), coeffs)

@@ -51,6 +51,7 @@ class Workload:
     max_k: int = 16
     measured_alpha: float | None = None  # alpha measured on real traffic for the deployed draft ...
     measured_draft: str | None = None  # ... which is this one
+    thinking: bool = True  # a reasoning target writes its trace (its default); False: thinking turned off
 
     def validate(self) -> None:
         if self.engine not in ENGINES:
@@ -94,6 +95,7 @@ class ResolvedWorkload:
     measured_draft: str | None = None
     measured_alpha: float | None = None
     alpha_shift: float = 0.0
+    thinking: bool = True
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def resolve_workload(catalog: Catalog, target: ModelRef, w: Workload, coeffs: Co
     return ResolvedWorkload(hardware=hw, tp=tp, tp_source="given" if w.tp is not None else "auto",
                             batch_size=w.batch_size, effective_batch=w.batch_size, context_len=w.context_len,
                             task=w.task, temperature=w.temperature, engine=w.engine, max_k=w.max_k, k=w.k,
-                            alpha=w.alpha)
+                            alpha=w.alpha, thinking=w.thinking)
 
 
 # -- one pair --------------------------------------------------------------------------------------
@@ -242,7 +244,7 @@ def evaluate_pair(
         alpha = lo = hi = rw.measured_alpha
         alpha_source = "measured"
     else:
-        est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog)
+        est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog, rw.thinking)
         alpha, lo, hi = est.alpha, est.low, est.high
         alpha_source = "estimate"
         if rw.alpha_shift:
@@ -361,7 +363,7 @@ def _anchor(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, w: Workloa
     draft = catalog.model(w.measured_draft)
     t, d = target.spec, draft.spec
     rel = relation(t, d, tokenizer_verdict(t, d))
-    est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog)
+    est = estimate_alpha(target, draft, rel, rw.task, rw.temperature, coeffs.acceptance, catalog, rw.thinking)
     shift = logit(w.measured_alpha) - logit(est.alpha)
     return replace(rw, measured_draft=draft.label, measured_alpha=w.measured_alpha, alpha_shift=shift)
 

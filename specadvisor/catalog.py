@@ -68,6 +68,9 @@ _MODEL_FIELDS: dict[str, Field] = {
     "precision": Field(str, required=True),
     "distilled_from": Field(str, nullable=True),
     "domain": Field(str, required=True, choices=DOMAINS),
+    # true: the model writes a reasoning trace before it answers unless told not to (Qwen3's default
+    # thinking mode, DeepSeek-R1 distills, gpt-oss), so its output is mostly prose whatever the task
+    "reasoning": Field(bool),
     "source": Field(str, required=True),
     "params_source": Field(str),
     "verified": Field(str, choices=("tool", "reference", "recalled", "hub")),
@@ -133,6 +136,7 @@ class ModelSpec:
     kv_heads: int | None = None
     head_dim: int | None = None
     tie_embeddings: bool = False
+    reasoning: bool = False
     mlp: str = "gated"
     norm: str = "rmsnorm"
     norms_per_layer: int = 2

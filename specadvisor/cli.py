@@ -109,6 +109,9 @@ ContextOpt = Annotated[int, typer.Option(
     "--context-len", help="Average tokens in context per sequence (prompt + generated); sets KV-cache traffic.")]
 TaskOpt = Annotated[Task, typer.Option("--task", help="Traffic type; structured tasks accept more draft tokens.")]
 TempOpt = Annotated[float, typer.Option("--temperature", help="Sampling temperature (0 = greedy).")]
+ThinkOpt = Annotated[bool, typer.Option(
+    "--thinking/--no-thinking", help="A reasoning target (Qwen3, R1 distills, gpt-oss) writes its trace, as by default; "
+    "--no-thinking: served with thinking off, so --task applies.")]
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="Serving engine (overheads and vocab checks differ).")]
 AlphaOpt = Annotated[float | None, typer.Option("--alpha", help="Measured per-token acceptance; replaces the estimate.")]
 KOpt = Annotated[int | None, typer.Option("--k", help="Fix the number of drafted tokens instead of choosing the best.")]
@@ -117,7 +120,7 @@ MaxKOpt = Annotated[int, typer.Option("--max-k", help="Largest k to consider.")]
 
 def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, task: Task, temperature: float,
               engine: Engine, alpha: float | None, k: int | None, max_k: int,
-              measured: str | None = None, draft: str | None = None) -> Any:
+              measured: str | None = None, draft: str | None = None, thinking: bool = True) -> Any:
     from specadvisor.advisor import Workload
 
     measured_alpha = None
@@ -131,7 +134,7 @@ def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, 
         measured_alpha = read_alpha(measured)
     return Workload(hardware=hardware, tp=tp, batch_size=batch_size, context_len=context_len, task=task.value,
                     temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k,
-                    measured_alpha=measured_alpha, measured_draft=draft)
+                    measured_alpha=measured_alpha, measured_draft=draft, thinking=thinking)
 
 
 MeasuredOpt = Annotated[str | None, typer.Option(
@@ -173,6 +176,7 @@ def recommend(
     context_len: ContextOpt = 1024,
     task: TaskOpt = Task.general,
     temperature: TempOpt = 0.0,
+    thinking: ThinkOpt = True,
     engine: EngineOpt = Engine.vllm,
     alpha: AlphaOpt = None,
     k: KOpt = None,
@@ -198,7 +202,8 @@ def recommend(
 
             raise UsageError(f"--top must be >= 0, got {top}")
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
+                      thinking)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend
@@ -236,6 +241,7 @@ def compare(
     context_len: ContextOpt = 1024,
     task: TaskOpt = Task.general,
     temperature: TempOpt = 0.0,
+    thinking: ThinkOpt = True,
     engine: EngineOpt = Engine.vllm,
     alpha: AlphaOpt = None,
     k: KOpt = None,
@@ -256,7 +262,8 @@ def compare(
         from specadvisor.advisor import compare as do_compare
 
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
+                      thinking)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend

@@ -68,6 +68,7 @@ def advice_to_dict(a: Advice) -> dict[str, Any]:
             "effective_batch": w.effective_batch,
             "context_len": w.context_len,
             "task": w.task,
+            "thinking": w.thinking,
             "temperature": w.temperature,
             "engine": w.engine,
             "k": w.k,

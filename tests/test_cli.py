@@ -13,6 +13,7 @@ from specadvisor import __version__
 from specadvisor.cli import app
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+LLAMA_3X_DRAFTS = ("meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.1-8B-Instruct")
 CANDIDATE_KEYS = {
     "draft",
     "rank",
@@ -96,7 +97,8 @@ def test_recommend_json_candidates(recommend_json):
             assert {"rule", "severity", "message"} <= set(r)
             assert r["severity"] in ("error", "warning", "info")
     best = cands[0]
-    assert best["draft"].startswith(("meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"))
+    # a Llama 3.x draft of 1-8B: the MI300X measurements put 1B, 3B and 8B drafts within 10% of each other
+    assert best["draft"].startswith(LLAMA_3X_DRAFTS)
     assert 4 <= best["k"] <= 8 and 2.0 <= best["speedup"] <= 3.5
     assert best["verdict"] == "recommended"
 
@@ -239,7 +241,7 @@ def test_emit_vllm(runner):
     assert argv[argv.index("--tensor-parallel-size") + 1] == "4"
     spec = json.loads(argv[argv.index("--speculative-config") + 1])
     assert spec["method"] == "draft_model"
-    assert spec["model"].startswith(("meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"))
+    assert spec["model"].startswith(LLAMA_3X_DRAFTS)
     assert "@" not in spec["model"]
     assert 4 <= spec["num_speculative_tokens"] <= 8
     # every other stdout line is a comment, so the whole output can be pasted into a shell
