@@ -61,10 +61,10 @@ def kv_bytes(model: ModelRef, batch: int, context: int, coeffs: CostCoefficients
     return batch * per_seq * m.kv_bytes_per_token(coeffs.kv_bytes_per_value)
 
 
-def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients | None = None, engine: str = "") -> float:
+def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients, engine: str) -> float:
     if format_spec(model.weight_format).compute == "fp8" and hw.fp8_tflops:
         return hw.fp8_tflops
-    if not hw.bf16_native and coeffs is not None and engine != "llamacpp" \
+    if not hw.bf16_native and engine != "llamacpp" \
             and canonical_format(model.spec.precision) == "bf16":
         # Quantized or not, MLX and PyTorch compute in the checkpoint's activation dtype; without bf16
         # units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).

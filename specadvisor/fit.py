@@ -77,9 +77,9 @@ def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow], catalog:
     ]
     for rel in ("other-generation", "shared-tokenizer", "different-tokenizer"):
         out.append(Param(("acceptance", "relation", rel), False, -4.0, 0.0))  # never better than same-family
-    tasks = ({r.task for r in rows} | ({"reasoning"} if catalog is not None and any(
-        catalog.find_model(r.target) is not None and catalog.find_model(r.target).reasoning
-        for r in rows if r.target) else set())) - {"general"}
+    reasoning = catalog is not None and any(
+        (m := catalog.find_model(r.target)) is not None and m.reasoning for r in rows if r.target)
+    tasks = ({r.task for r in rows} | ({"reasoning"} if reasoning else set())) - {"general"}
     out += [Param(("acceptance", "task", t), False, -2.0, 4.0) for t in sorted(tasks)]
     # Upper bounds: llm-analysis calls 0.9 of HBM bandwidth aggressive and 0.7 of FLOPs typical (hub-and-cost.md 4.2).
     kinds = {"gpu", "apple", "cpu", "tpu"}
