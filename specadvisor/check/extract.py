@@ -1,75 +1,84 @@
-"""Find server launches in files: shell scripts, Dockerfiles, compose files, Kubernetes manifests, vLLM
-and TensorRT-LLM YAML configs, and specadvisor's own deployment file (`deployments:`).
+"""Find server launches in files: shell scripts, Dockerfiles, compose files, Kubernetes manifests,
+Helm charts and values, kustomize patches, systemd/supervisor units, vLLM and TensorRT-LLM YAML
+configs, specadvisor's own deployment file (`deployments:`) and, when asked, Markdown shell blocks.
 
 Every extracted value keeps the line and column it was written at. A file that cannot be parsed
-yields a `parse-error` problem at the position the parser reports, not an exception.
+yields a `parse-error` problem at the position the parser reports, not an exception; a Helm template
+is not broken YAML, so it is read as far as it can be and never reported as unreadable.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
+from specadvisor.check import kinds
+from specadvisor.check.launch import SHELLS, Launch, Nested, find_launch, implied_program, infer_program
+from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, nested_base, script_sites
+from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
+from specadvisor.check.shellenv import Env
 from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
-YAML_SUFFIXES = (".yaml", ".yml")
-SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "zsh", "dash"}
+Problem = tuple[str, Loc, str]
 
 
-def extract_file(path: Path) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
-    """(sites, file-level problems) for one file."""
+def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[Problem]]:
+    """(sites, file-level problems) for one file; `markdown` reads fenced shell blocks of .md files."""
     p = str(path)
     try:
         text = read_text_file(path)
     except InputFileError as exc:
         return [], [("parse-error", Loc(exc.line or 1, 1), exc.problem)]
-    name = path.name.lower()
-    if name.endswith(YAML_SUFFIXES):
-        return _from_yaml(p, text)
-    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
-        return _from_dockerfile(p, text), []
-    return _from_shell_text(p, text, 0, lambda off: Loc(*line_col(text, off)), source=text), []
+    kind = kinds.file_kind(path, markdown=markdown, named=True) or "shell"
+    env = Env(dotenv(path.parent))
+    ctx = _context(p, text, path.parent)
+    if kind == "yaml":
+        return _from_yaml(ctx, env, helm=kinds.is_helm_template(path, text))
+    if kind == "dockerfile":
+        return _from_dockerfile(ctx, env), []
+    if kind == "env":
+        return [], []
+    if kind == "markdown":
+        from specadvisor.check.markdown import markdown_sites
+
+        return markdown_sites(ctx, env), []
+    if kind == "unit":
+        return script_sites(ctx, kinds.unit_commands(text), 0, env), []
+    return script_sites(ctx, text, 0, env), []
 
 
-def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], Loc],
-                     image: str | None = None, source: str | None = None) -> list[Site]:
-    try:
-        words = split_words(script)
-    except ShellSyntaxError as exc:
-        site = Site(path, "unknown", where(base + exc.offset))
-        site.problems.append(("parse-error", where(base + exc.offset), f"cannot parse the command line: {exc}"))
-        return [site]
-    shifted = [Word(w.text, base + w.offset) for w in words]
-    out = []
-    for cmd in commands(shifted):
-        site = site_from_command(path, cmd, where, image, source)
-        if site is not None:
-            out.append(site)
-    return out
+def _context(path: str, text: str, directory: Path | None) -> ScriptContext:
+    ctx = ScriptContext(path, text, LineIndex(text), None, directory)
+    ctx.yaml_reader = lambda pth, t: _from_yaml(_context(pth, t, directory), Env(dotenv(directory)),
+                                                quiet=True)[0]
+    return ctx
 
 
 # -- Dockerfile ------------------------------------------------------------------------------------
 
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT|ENV|ARG)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
 
 
-def _from_dockerfile(path: str, text: str) -> list[Site]:
+def _from_dockerfile(ctx: ScriptContext, env: Env) -> list[Site]:
+    """The container's launch: ENTRYPOINT and CMD (exec or shell form) of the last stage.
+
+    ENV and ARG values are what the shell form (`/bin/sh -c`) expands; the exec form expands nothing.
+    A CMD of arguments only runs the base image's entrypoint (vllm/vllm-openai: `vllm serve`).
+    """
+    text = ctx.text
     image = None
-    parts: dict[str, tuple[list[Word], Callable[[int], Loc]]] = {}
+    parts: dict[str, tuple[str, list[Word] | None, int]] = {}  # instr -> (raw, exec words, offset)
     lines = text.splitlines(keepends=True)
     offset = 0
     i = 0
     while i < len(lines):
-        line = lines[i]
         start = offset
-        # join continuation lines
-        body = line
+        body = lines[i]
         while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
             i += 1
             body += lines[i]
@@ -79,78 +88,206 @@ def _from_dockerfile(path: str, text: str) -> list[Site]:
         if not m:
             continue
         instr, rest = m.group(1).upper(), m.group(2)
-        rest_off = start + body.index(rest) if rest else start
+        rest_off = start + m.start(2)
         if instr == "FROM":
-            image = rest.split()[0] if rest.split() else None
+            words = expand_in_text(rest, env).split()
+            image = next((w for w in words if not w.startswith("--")), None)
+            parts = {}
+            continue
+        if instr in ("ENV", "ARG"):
+            _docker_env(rest, env, instr)
             continue
         if rest.lstrip().startswith("["):
             try:
-                items = json.loads(rest.replace("\\\n", " "))
+                items = json.loads(rest.replace("\\\n", " ").replace("\\\r\n", " "))
             except json.JSONDecodeError:
                 items = None
             if isinstance(items, list) and all(isinstance(x, str) for x in items):
-                ws = [Word(x, rest_off + max(rest.find(json.dumps(x)), 0)) for x in items]
-                parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
+                ws, pos = [], rest_off
+                for x in items:
+                    found = text.find(json.dumps(x), pos, offset)
+                    at = found if found >= 0 else pos
+                    ws.append(Word(x, at))
+                    pos = at + 1
+                parts[instr] = (rest, ws, rest_off)
                 continue
-            if rest.rstrip().endswith("]") or "[" in rest[:2] and '"' in rest:
-                site = Site(path, "unknown", Loc(*line_col(text, rest_off)))
+            if rest.rstrip().endswith("]"):
+                site = Site(ctx.path, "unknown", ctx.where(rest_off))
                 site.problems.append(("parse-error", site.start, f"{instr} looks like an exec-form JSON array "
                                                                  "but does not parse"))
                 return [site]
-        try:
-            ws = [Word(w.text, rest_off + w.offset) for w in split_words(rest) if w.text != "\n"]
-        except ShellSyntaxError as exc:
-            site = Site(path, "unknown", Loc(*line_col(text, rest_off + exc.offset)))
-            site.problems.append(("parse-error", site.start, f"cannot parse {instr}: {exc}"))
-            return [site]
-        parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
-    words = (parts.get("ENTRYPOINT", ([], None))[0]) + (parts.get("CMD", ([], None))[0])
+        parts[instr] = (rest, None, rest_off)
+    entry, cmd = parts.get("ENTRYPOINT"), parts.get("CMD")
+    if entry is not None and entry[1] is None:  # shell-form ENTRYPOINT ignores CMD
+        return script_sites(ctx, ctx.text[entry[2]:entry[2] + len(entry[0])], entry[2], env, image)
+    if entry is None and cmd is not None and cmd[1] is None:
+        return script_sites(ctx, ctx.text[cmd[2]:cmd[2] + len(cmd[0])], cmd[2], env, image)
+    words = (entry[1] or [] if entry else []) + (cmd[1] or [] if cmd else [])
     if not words:
         return []
-    words = _unwrap_shell(words, text)
-    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
-    return [site] if site else []
+    if entry is None and words[0].text.startswith("-"):
+        program = implied_program(image)
+        words = [Word(t, words[0].offset) for t in program] + words
+    return _exec_sites(ctx, words, image, env)
 
 
-def _unwrap_shell(words: list[Word], text: str) -> list[Word]:
-    """`sh -c "vllm serve ..."` in exec form: the words of the script, positioned in the file."""
-    if len(words) >= 3 and words[0].text in SHELLS and words[1].text == "-c":
-        script = words[2].text
-        try:
-            inner = split_words(script)
-        except ShellSyntaxError:
-            return words
-        base = text.find(script[:20], words[2].offset) if script else -1
-        base = base if base >= 0 else words[2].offset
-        return [Word(w.text, base + w.offset) for w in inner if w.text != "\n"]
-    return words
+def _docker_env(rest: str, env: Env, instr: str) -> None:
+    try:
+        cmds = parse_commands(rest)
+    except ShellSyntaxError:
+        return
+    ws = [w for c in cmds for w in c.words]
+    if len(ws) >= 2 and "=" not in ws[0].text and instr == "ENV":  # legacy `ENV NAME value`
+        env.set(ws[0].text, [Word(" ".join(w.text for w in ws[1:]), -1)])
+        return
+    for w in ws:
+        name, eq, value = w.text.partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            if instr == "ARG" and env.get(name) is not None:
+                continue
+            env.set(name, [Word(expand_in_text(value, env), -1)])
+
+
+# -- exec-form commands ----------------------------------------------------------------------------
+
+
+def _exec_sites(ctx: ScriptContext, words: list[Word], image: str | None, env: Env) -> list[Site]:
+    """Sites of an exec-form command (one argument per word)."""
+    found = find_launch(words, image)
+    if isinstance(found, Launch):
+        site = site_from_command(ctx.path, found.words, ctx.where, found.image, ctx.text)
+        return [site] if site else []
+    if isinstance(found, Nested):
+        return script_sites(ctx, found.script.text, nested_base(ctx, found.script), env.copy(), found.image, 1)
+    return []
+
+
+def _scalar_script(ctx: ScriptContext, mark: NodeMark, value: str, env: Env, image: str | None,
+                   shell: bool = True) -> list[Site]:
+    """Launches in a YAML string scalar that a shell (or compose's word splitting) reads.
+
+    Block scalars are read from the raw file text, so positions are exact; a folded (`>`) block and a
+    compose command have their newlines read as blanks. Quoted and plain scalars are read from their
+    value, placed at the value's first character (exact on one line without escapes).
+    """
+    if mark.style in ("|", ">"):
+        nl = ctx.text.find("\n", mark.start, mark.end)
+        base = nl + 1 if nl >= 0 else mark.start
+        raw = ctx.text[base:mark.end]
+        if mark.style == ">" or not shell:
+            raw = raw.replace("\n", " ")
+        return script_sites(ctx, raw, base, env, image, shell_context=shell and mark.style == "|")
+    base = mark.start + (1 if mark.style in ("'", '"') else 0)
+    return script_sites(ctx, value if shell else value.replace("\n", " "), base, env, image,
+                        shell_context=shell and mark.style in ("'", '"'))
+
+
+def _items(seq: Any, env: Env, cenv: dict[str, str] | None = None) -> list[tuple[str, NodeMark]]:
+    """String items of a YAML list with their marks; `$(NAME)` (container env) and `${NAME}` expanded."""
+    if not isinstance(seq, LineList):
+        return []
+    out = []
+    for v, m in zip(seq, seq.item_marks, strict=True):
+        if isinstance(v, bool) or not isinstance(v, str | int | float):
+            continue
+        t = str(v)
+        if cenv and "$(" in t:
+            t = _KUBE_VAR.sub(lambda mm: cenv.get(mm.group(1), mm.group(0)), t)
+        if "$" in t:
+            t = expand_in_text(t, env)
+        out.append((t, m))
+    return out
+
+
+_KUBE_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _command_sites(ctx: ScriptContext, items: list[tuple[str, NodeMark]], image: str | None,
+                   env: Env) -> list[Site]:
+    """Sites from an exec-form command (a list of strings, each with its mark)."""
+    if not items:
+        return []
+    if len(items) >= 3 and items[0][0].rsplit("/", 1)[-1] in SHELLS and items[1][0] in ("-c", "-lc", "-ec", "-xc"):
+        script, mark = items[2]
+        return _scalar_script(ctx, mark, script, env, image)
+    words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
+    return _exec_sites(ctx, words, image, env)
+
+
+def _with_program(program: Iterable[str], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
+    """Prefix the implied program, positioned at the first argument."""
+    prog = list(program)
+    if not prog or not items:
+        return items
+    return [(word, items[0][1]) for word in prog] + items
 
 
 # -- YAML ------------------------------------------------------------------------------------------
 
 
-def _from_yaml(path: str, text: str) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
+def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = False) -> tuple[list[Site], list[Problem]]:
+    """Sites of every document of a YAML stream. `quiet`: a heredoc or Markdown block that is not YAML."""
+    text = ctx.text
+    if helm:
+        from specadvisor.check.helm import render_template
+
+        text = render_template(text, ctx.directory)
+        ctx = ScriptContext(ctx.path, text, LineIndex(text), ctx.yaml_reader, ctx.directory)
     try:
-        docs = load_yaml_documents(text, path)
+        docs = load_yaml_documents(text, ctx.path)
     except InputFileError as exc:
+        if quiet or helm or "{{" in text:  # a template is not broken YAML
+            return _from_template_lines(ctx, env) if (helm or "{{" in text) else [], []
         return [], [("parse-error", Loc(exc.line or 1, exc.column or 1), exc.problem)]
     sites: list[Site] = []
-    problems: list[tuple[str, Loc, str]] = []
+    problems: list[Problem] = []
     for doc in docs:
-        if not isinstance(doc, dict):
-            continue
         try:
-            if isinstance(doc.get("deployments"), list):
-                sites += _from_specadvisor(path, doc)
-            elif "apiVersion" in doc and "kind" in doc:
-                sites += _from_k8s(path, text, doc)
-            elif isinstance(doc.get("services"), dict):
-                sites += _from_compose(path, text, doc)
-            else:
-                sites += _from_engine_yaml(path, doc)
+            sites += _from_doc(ctx, env, doc)
         except _ScriptError as exc:
             problems.append(("parse-error", exc.loc, exc.message))
     return sites, problems
+
+
+def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
+    from specadvisor.check import kustomize
+
+    if isinstance(doc, LineList) and kustomize.is_json6902(doc):
+        return kustomize.json6902_sites(ctx, env, doc, None, _command_sites)
+    if not isinstance(doc, LineDict):
+        return []
+    if isinstance(doc.get("deployments"), list):
+        return _from_specadvisor(ctx.path, doc)
+    if kustomize.is_kustomization(doc):
+        return kustomize.kustomization_sites(ctx, env, doc, _from_doc)
+    if "apiVersion" in doc and "kind" in doc:
+        return _from_k8s(ctx, env, doc)
+    if isinstance(doc.get("services"), dict):
+        return _from_compose(ctx, env, doc)
+    sites = _from_engine_yaml(ctx.path, doc)
+    if sites:
+        return sites
+    from specadvisor.check.helm import values_sites
+
+    return values_sites(ctx, env, doc, _command_sites, _scalar_script)
+
+
+def _from_template_lines(ctx: ScriptContext, env: Env) -> list[Site]:
+    """A template YAML cannot parse even rendered: read its `containers:` blocks that do parse."""
+    from specadvisor.check.helm import parseable_blocks
+
+    sites: list[Site] = []
+    for block in parseable_blocks(ctx.text):
+        try:
+            docs = load_yaml_documents(block, ctx.path)
+        except InputFileError:
+            continue
+        for doc in docs:
+            try:
+                sites += _from_doc(ctx, env, doc)
+            except _ScriptError:
+                continue
+    return sites
 
 
 def _loc(d: Any, key: str) -> Loc | None:
@@ -169,145 +306,138 @@ class _ScriptError(Exception):
         self.message = message
 
 
-def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Callable[[int], Loc]]:
-    """Shell words of a YAML string scalar; word offsets are offsets into the file text.
-
-    Block scalars are tokenized from the raw file text. Quoted and plain scalars are tokenized from
-    their value, placed at the value's first character (exact on one line without escapes).
-    """
-    where = lambda off: Loc(*line_col(text, off))  # noqa: E731
-    if mark.style in ("|", ">"):
-        nl = text.find("\n", mark.start, mark.end)
-        base = nl + 1 if nl >= 0 else mark.start
-        raw = text[base:mark.end]
-        if mark.style == ">":
-            raw = raw.replace("\n", " ")
-        try:
-            return [Word(w.text, base + w.offset) for w in split_words(raw)], where
-        except ShellSyntaxError as exc:
-            raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
-    base = mark.start + (1 if mark.style in ("'", '"') else 0)
-    try:
-        return [Word(w.text, base + w.offset) for w in split_words(value)], where
-    except ShellSyntaxError as exc:
-        raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
-
-
-def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], image: str | None) -> list[Site]:
-    """Sites from an exec-form command (a list of strings, each with its mark)."""
-    if not items:
-        return []
-    if len(items) >= 3 and items[0][0] in SHELLS and items[1][0] == "-c":
-        script, mark = items[2]
-        words, where = _scalar_words(text, mark, script)
-        out = []
-        for cmd in commands(words):
-            site = site_from_command(path, cmd, where, image, text)
-            if site:
-                out.append(site)
-        return out
-    # exec form: each item is one word, positioned at its content in the file
-    words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
-    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
-    return [site] if site else []
-
-
-def _items(seq: Any) -> list[tuple[str, NodeMark]]:
-    if isinstance(seq, LineList):
-        return [(str(v), m) for v, m in zip(seq, seq.item_marks, strict=True) if isinstance(v, str | int | float)]
-    return []
-
-
-def _containers(node: Any) -> Iterable[Any]:
+def containers(node: Any, depth: int = 0) -> Iterable[LineDict]:
+    """Container specs anywhere in a manifest (Deployments, Pods, CRDs such as KServe, LWS, Argo)."""
+    if depth > 40:
+        return
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("containers", "initContainers") and isinstance(value, list):
-                yield from (c for c in value if isinstance(c, dict))
+                yield from (c for c in value if isinstance(c, LineDict))
+            elif key == "container" and isinstance(value, LineDict):
+                yield value
             else:
-                yield from _containers(value)
+                yield from containers(value, depth + 1)
     elif isinstance(node, list):
         for item in node:
-            yield from _containers(item)
+            yield from containers(item, depth + 1)
 
 
-# Images whose entrypoint launches an engine, for containers that give only `args` (engines.md 1.4).
-_IMAGE_ENTRYPOINTS = (
-    (re.compile(r"vllm[-/]openai|/vllm:|^vllm:", re.IGNORECASE), ["python3", "-m", "vllm.entrypoints.openai.api_server"]),
-    (re.compile(r"text-generation-inference", re.IGNORECASE), ["text-generation-launcher"]),
-    (re.compile(r"llama\.cpp:server", re.IGNORECASE), ["llama-server"]),
-)
-
-
-def _implied(image: str | None) -> list[str]:
-    for pattern, program in _IMAGE_ENTRYPOINTS:
-        if image and pattern.search(image):
-            return program
-    return []
-
-
-def _kserve_models(node: Any) -> Iterable[Any]:
+def _kserve_models(node: Any, depth: int = 0) -> Iterable[Any]:
     """KServe `predictor.model` specs of the Hugging Face runtime (its vLLM backend takes vLLM flags)."""
+    if depth > 40:
+        return
     if isinstance(node, dict):
         fmt = node.get("modelFormat")
         if isinstance(fmt, dict) and str(fmt.get("name", "")).lower() == "huggingface" and "args" in node:
             yield node
         for value in node.values():
-            yield from _kserve_models(value)
+            yield from _kserve_models(value, depth + 1)
     elif isinstance(node, list):
         for item in node:
-            yield from _kserve_models(item)
+            yield from _kserve_models(item, depth + 1)
 
 
-def _with_program(program: list[str], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
-    """Prefix the implied program, positioned at the first argument."""
-    if not program or not items:
-        return items
-    return [(word, items[0][1]) for word in program] + items
+def container_env(c: LineDict) -> dict[str, str]:
+    """`env: [{name, value}]` of a container (what `$(NAME)` in its command and args refers to)."""
+    out: dict[str, str] = {}
+    env = c.get("env")
+    if isinstance(env, list):
+        for e in env:
+            if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), str | int | float):
+                out[e["name"]] = str(e["value"])
+    elif isinstance(env, dict):  # compose `environment:` as a mapping
+        out.update({str(k): str(v) for k, v in env.items() if isinstance(v, str | int | float)})
+    return out
 
 
-def _from_k8s(path: str, text: str, doc: Any) -> list[Site]:
+def container_sites(ctx: ScriptContext, env: Env, c: LineDict, image: str | None = None) -> list[Site]:
+    """Sites of one container spec: command + args, the image's entrypoint when only args are given."""
+    image = image or (expand_in_text(c["image"], env) if isinstance(c.get("image"), str) else None)
+    cenv = container_env(c)
+    senv = env.copy()
+    for k, v in cenv.items():
+        senv.set(k, [Word(v, -1)])
+    if isinstance(c.get("args"), str) and "args" in c.value_marks:  # args as one string
+        program = [t for t, _ in _items(c.get("command"), env, cenv)]
+        if program and program[-1] in ("-c", "-lc", "-ec") and program[0].rsplit("/", 1)[-1] in SHELLS:
+            return _scalar_script(ctx, c.value_marks["args"], c["args"], senv, image)
+        mark = c.value_marks["args"]
+        words = [Word(t, mark.start) for t in program or implied_program(image)]
+        try:
+            arg_words = [w for cmd in parse_commands(c["args"], mark.start) for w in cmd.words]
+        except ShellSyntaxError as exc:
+            raise _ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
+        return _exec_sites(ctx, words + arg_words, image, senv)
+    items = _items(c.get("command"), env, cenv) + _items(c.get("args"), env, cenv)
+    if not c.get("command"):
+        items = _with_program(implied_program(image) or infer_program([t for t, _ in items]), items)
+    return _command_sites(ctx, items, image, senv)
+
+
+def _from_k8s(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     sites = []
     for m in _kserve_models(doc):
-        args = _items(m.get("args"))
+        args = _items(m.get("args"), env)
         backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
         if backend == "vllm" and not m.get("command"):
-            sites += _command_sites(path, text, _with_program(_implied("vllm/vllm-openai"), args), None)
-    for c in _containers(doc):
-        image = c.get("image") if isinstance(c.get("image"), str) else None
-        items = _items(c.get("command")) + _items(c.get("args"))
-        if not c.get("command"):
-            items = _with_program(_implied(image), items)
-        if isinstance(c.get("args"), str) and isinstance(c, LineDict):  # args as one string
-            words, where = _scalar_words(text, c.value_marks["args"], c["args"])
-            first = words[0].offset if words else c.value_marks["args"].start
-            program = [t for t, _ in _items(c.get("command"))] or _implied(image)
-            prefix = [Word(t, first) for t in program]
-            sites += [s for s in [site_from_command(path, prefix + words, where, image, text)] if s]
-            continue
-        sites += _command_sites(path, text, items, image)
+            sites += _command_sites(ctx, _with_program(implied_program("vllm/vllm-openai"), args), None, env)
+    for c in containers(doc):
+        sites += container_sites(ctx, env, c)
     return sites
 
 
-def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
+def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
+    """Compose services: `entrypoint`/`command` (strings are split on blanks, as compose does),
+    `${VAR:-default}` interpolated from the `.env` beside the file."""
     sites = []
     for svc in doc["services"].values():
         if not isinstance(svc, LineDict):
             continue
-        image = svc.get("image") if isinstance(svc.get("image"), str) else None
+        image = expand_in_text(svc["image"], env) if isinstance(svc.get("image"), str) else None
+        senv = env.copy()
+        for k, v in container_env(_environment(svc)).items():
+            senv.set(k, [Word(v, -1)])
         entry, cmd = svc.get("entrypoint"), svc.get("command")
         items: list[tuple[str, NodeMark]] = []
-        implied = [] if entry else _implied(image)
+        implied = () if entry else implied_program(image)
         for key, val in (("entrypoint", entry), ("command", cmd)):
             if isinstance(val, str):
-                words, where = _scalar_words(text, svc.value_marks[key], val)
-                items += [(w.text, NodeMark(where(w.offset).line, where(w.offset).col, w.offset, w.offset, None))
-                          for w in words if w.text != "\n"]
+                mark = svc.value_marks[key]
+                if mark.style in ("|", ">"):
+                    base = ctx.text.find("\n", mark.start, mark.end) + 1 or mark.start
+                    raw = ctx.text[base:mark.end]
+                else:
+                    base, raw = mark.start + (1 if mark.style in ("'", '"') else 0), val
+                raw = expand_in_text(raw, env) if "$" in raw else raw
+                try:
+                    cmds = parse_commands(raw.replace("\n", " "), base)
+                except ShellSyntaxError as exc:
+                    raise _ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
+                for c in cmds:
+                    for w in c.words:
+                        loc = ctx.where(w.offset)
+                        items.append((w.text, NodeMark(loc.line, loc.col, w.offset, w.offset, None)))
             else:
-                items += _items(val)
+                items += _items(val, env)
         if implied and items and items[0][0].startswith("-"):  # arguments for the image's entrypoint
             items = _with_program(implied, items)
-        sites += _command_sites(path, text, items, image)
+        elif not entry and items and items[0][0].startswith("-"):
+            items = _with_program(infer_program([t for t, _ in items]), items)
+        sites += _command_sites(ctx, items, image, senv)
     return sites
+
+
+def _environment(svc: LineDict) -> LineDict:
+    """A compose service's `environment:` in the container `env:` shape."""
+    env = svc.get("environment")
+    out = LineDict()
+    if isinstance(env, list):
+        out["env"] = [{"name": s.split("=", 1)[0], "value": s.split("=", 1)[1]} for s in env
+                      if isinstance(s, str) and "=" in s]
+    elif isinstance(env, dict):
+        out["env"] = env
+    return out
 
 
 def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:

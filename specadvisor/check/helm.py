@@ -1,0 +1,213 @@
+"""Helm charts: templates read as far as they can be, and values files read for the launches they set.
+
+A template (`templates/*.yaml`) is Go-template text over YAML: it is not broken YAML and is never
+reported as unreadable. `render_template` keeps every line where it is: lines that hold only actions
+(`{{- if ... }}`, `{{- end }}`, `{{- toYaml ... | nindent 8 }}`) become blank, and an inline
+`{{ .Values.a.b }}` becomes the chart's value from the `values.yaml` beside `Chart.yaml` when it is a
+plain path, else the placeholder `${HELM}` (a value set at install time, like an unset shell variable).
+When even that does not parse, the `containers:` blocks that do parse are read.
+
+Values files: the vLLM production-stack chart (`servingEngineSpec.modelSpec[]`, read the way its
+`templates/deployment-vllm-multi.yaml` builds the command: `vllm serve <modelURL>` then the flags of
+`vllmConfig` and `vllmConfig.extraArgs`; vllm-project/production-stack@f1f9822790e7), and any chart's
+mapping that pairs an `image` (a string or `repository`/`tag`) with `command`/`args`/`extraArgs`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from specadvisor.check.launch import implied_program, infer_program
+from specadvisor.check.script import ScriptContext
+from specadvisor.check.shellenv import Env
+from specadvisor.check.sites import Site
+from specadvisor.yamlio import LineDict, LineList, NodeMark
+
+PLACEHOLDER = "${HELM}"
+_ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
+_VALUES_PATH = re.compile(r"^\s*\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*(\|.*)?$", re.DOTALL)
+_DEFAULT = re.compile(r"\|\s*default\s+(\"[^\"]*\"|'[^']*'|\S+)")
+_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server")
+MAX_DEPTH = 24
+
+CommandSites = Callable[[ScriptContext, list[tuple[str, NodeMark]], "str | None", Env], list[Site]]
+ScalarScript = Callable[..., list[Site]]
+
+# production-stack `vllmConfig` keys and the flags its template turns them into (deployment-vllm-multi.yaml).
+PRODUCTION_STACK_FLAGS = {
+    "tensorParallelSize": "--tensor-parallel-size", "maxNumSeqs": "--max-num-seqs", "maxModelLen": "--max-model-len",
+    "dtype": "--dtype", "gpuMemoryUtilization": "--gpu_memory_utilization", "maxLoras": "--max_loras",
+}
+
+
+@lru_cache(maxsize=64)
+def _chart_values(chart_dir: str) -> Any:
+    from specadvisor.errors import InputFileError
+    from specadvisor.yamlio import load_yaml_documents, read_text_file
+
+    p = Path(chart_dir) / "values.yaml"
+    try:
+        docs = load_yaml_documents(read_text_file(p), str(p)) if p.is_file() else []
+    except (InputFileError, OSError):
+        return None
+    return docs[0] if docs and isinstance(docs[0], dict) else None
+
+
+def _values_for(directory: Path | None) -> Any:
+    """The values.yaml of the chart a template directory belongs to (Chart.yaml beside it)."""
+    d = directory
+    for _ in range(4):
+        if d is None:
+            return None
+        if (d / "Chart.yaml").is_file():
+            return _chart_values(str(d))
+        if d.parent == d:
+            return None
+        d = d.parent
+    return None
+
+
+def _lookup(values: Any, path: str) -> Any:
+    node = values
+    for key in path.strip(".").split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def render_template(text: str, directory: Path | None) -> str:
+    """The template with its actions removed or replaced, every line where it was."""
+    values = _values_for(directory)
+
+    def repl(m: re.Match[str]) -> str:
+        start, end = m.start(), m.end()
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        newlines = "\n" * m.group(0).count("\n")
+        alone = not text[line_start:start].strip() and not _ACTION.sub("", text[end:line_end]).strip()
+        if alone:
+            return newlines
+        return _render_action(m.group(1), values) + newlines
+
+    return _ACTION.sub(repl, text)
+
+
+def _render_action(action: str, values: Any) -> str:
+    m = _VALUES_PATH.match(action)
+    value = _lookup(values, m.group(1)) if (m and values is not None) else None
+    pipe = (m.group(2) or "") if m else action
+    if value is None:
+        d = _DEFAULT.search(pipe)
+        if d:
+            value = d.group(1).strip("\"'")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return '"' + PLACEHOLDER + '"' if "quote" in pipe else PLACEHOLDER
+    text = str(value)
+    return json.dumps(text) if "quote" in pipe else text
+
+
+def parseable_blocks(text: str) -> Iterable[str]:
+    """`containers:` blocks of a template that does not parse, each padded to its own line numbers."""
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip(" ")
+        if stripped.startswith("containers:"):
+            indent = len(line) - len(stripped)
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip(" ")) > indent
+                                      or lines[j].lstrip(" ").startswith("- ") and
+                                      len(lines[j]) - len(lines[j].lstrip(" ")) == indent):
+                j += 1
+            yield "\n" * i + "".join(lines[i:j])
+            i = j
+            continue
+        i += 1
+
+
+def values_sites(ctx: ScriptContext, env: Env, doc: LineDict, command_sites: CommandSites,
+                 scalar_script: ScalarScript) -> list[Site]:
+    """Launches a chart's values file sets."""
+    sites: list[Site] = []
+    spec = doc.get("servingEngineSpec")
+    if isinstance(spec, dict) and isinstance(spec.get("modelSpec"), list):
+        for model in spec["modelSpec"]:
+            if isinstance(model, LineDict):
+                sites += _production_stack(ctx, env, model, command_sites)
+        return sites
+    _walk(ctx, env, doc, command_sites, scalar_script, sites, 0)
+    return sites
+
+
+def _image(node: LineDict) -> str | None:
+    img = node.get("image")
+    if isinstance(img, str):
+        return img
+    if isinstance(img, dict) and isinstance(img.get("repository"), str):
+        tag = img.get("tag")
+        return f"{img['repository']}:{tag}" if isinstance(tag, str | int | float) and str(tag) else img["repository"]
+    if isinstance(node.get("repository"), str):
+        tag = node.get("tag")
+        return f"{node['repository']}:{tag}" if isinstance(tag, str | int | float) and str(tag) else node["repository"]
+    return None
+
+
+def _list_items(seq: Any) -> list[tuple[str, NodeMark]]:
+    if not isinstance(seq, LineList):
+        return []
+    return [(str(v), m) for v, m in zip(seq, seq.item_marks, strict=True)
+            if isinstance(v, str | int | float) and not isinstance(v, bool)]
+
+
+def _production_stack(ctx: ScriptContext, env: Env, model: LineDict, command_sites: CommandSites) -> list[Site]:
+    url = model.get("modelURL")
+    if not isinstance(url, str) or "modelURL" not in model.value_marks:
+        return []
+    at = model.value_marks["modelURL"]
+    items: list[tuple[str, NodeMark]] = [("vllm", at), ("serve", at), (url, at)]
+    cfg = model.get("vllmConfig")
+    if isinstance(cfg, LineDict):
+        for key, flag in PRODUCTION_STACK_FLAGS.items():
+            if key in cfg and key in cfg.value_marks and not isinstance(cfg[key], dict | list):
+                items += [(flag, cfg.value_marks[key]), (str(cfg[key]), cfg.value_marks[key])]
+        items += _list_items(cfg.get("extraArgs"))
+    return command_sites(ctx, items, _image(model), env)
+
+
+def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, scalar_script: ScalarScript,
+          out: list[Site], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(node, LineDict):
+        lists = [k for k in ("command", "args", "extraArgs", "extra_args") if isinstance(node.get(k), LineList)]
+        if lists:
+            items = [it for k in lists for it in _list_items(node[k])]
+            image = _image(node)
+            if "command" not in lists and items and items[0][0].startswith("-"):
+                items = _prefix(implied_program(image) or infer_program([t for t, _ in items]), items)
+            found = command_sites(ctx, items, image, env)
+            if found:
+                out.extend(found)
+                return
+        for key, value in node.items():
+            if isinstance(value, str) and _LAUNCH_TEXT.search(value) and key in node.value_marks:
+                out.extend(scalar_script(ctx, node.value_marks[key], value, env, _image(node)))
+            else:
+                _walk(ctx, env, value, command_sites, scalar_script, out, depth + 1)
+    elif isinstance(node, LineList):
+        for item in node:
+            _walk(ctx, env, item, command_sites, scalar_script, out, depth + 1)
+
+
+def _prefix(program: tuple[str, ...], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
+    if not program or not items:
+        return items
+    return [(p, items[0][1]) for p in program] + items

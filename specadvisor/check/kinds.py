@@ -1,0 +1,64 @@
+"""Which files `check` reads, and as what: the one place the directory walk and the readers agree on.
+
+A directory walk reads shell scripts (`*.sh`, `*.bash`, `*.zsh`), `.env` files (for the variables
+beside them), Dockerfiles/Containerfiles, YAML (`*.yaml`, `*.yml`: Kubernetes, Helm charts and
+values, kustomize, compose, vLLM and TensorRT-LLM configs, `.specadvisor.yaml`), systemd and
+supervisor units (`*.service`, `*.conf`) and, with `--markdown`, the fenced shell blocks of `*.md`.
+A file named on the command line is always read, as its name says or else as a shell script.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+WALK_HELP = ("A directory walk reads *.sh *.bash *.zsh, .env files, Dockerfile*/Containerfile, *.yaml/*.yml "
+             "(Kubernetes, Helm charts and values, kustomize, compose, engine configs), *.service/*.conf units, "
+             "and *.md/*.markdown shell blocks with --markdown; a file named explicitly is always read.")
+SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
+YAML_SUFFIXES = (".yaml", ".yml")
+UNIT_SUFFIXES = (".service", ".conf")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+_UNIT_COMMAND = re.compile(r"(?m)^([ \t]*(?:ExecStart|ExecStartPre|ExecStartPost|command)[ \t]*=[ \t]*[-@+!:]*)")
+
+
+def file_kind(path: Path, markdown: bool = False, named: bool = False) -> str | None:
+    """yaml | dockerfile | shell | env | unit | markdown, or None when a directory walk skips the file."""
+    name = path.name.lower()
+    if name.endswith(YAML_SUFFIXES):
+        return "yaml"
+    if name in ("dockerfile", "containerfile") or name.startswith(("dockerfile.", "containerfile.")) \
+            or name.endswith(".dockerfile"):
+        return "dockerfile"
+    if name == ".env" or name.endswith(".env") or name.startswith(".env."):
+        return "env"
+    if name.endswith(SHELL_SUFFIXES):
+        return "shell"
+    if name.endswith(UNIT_SUFFIXES):
+        return "unit"
+    if name.endswith(MARKDOWN_SUFFIXES):
+        return "markdown" if (markdown or named) else None
+    return "shell" if named else None
+
+
+def is_helm_template(path: Path, text: str) -> bool:
+    """A file of a chart's templates/ directory (Go templates over YAML)."""
+    return "{{" in text and any(p == "templates" for p in path.parts[:-1])
+
+
+def unit_commands(text: str) -> str:
+    """A systemd/supervisor unit with only its command lines kept, at their own offsets.
+
+    `ExecStart=`/`command=` prefixes become blanks and every other line is blanked, so the shell
+    reader sees the commands where they are written and nothing else (`[Unit]`, `Description=...`).
+    """
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        m = _UNIT_COMMAND.match(line)
+        if m:
+            out.append(" " * len(m.group(1)) + line[m.end():])
+        elif out and out[-1].rstrip("\r\n").endswith("\\"):
+            out.append(line)  # a continued command line
+        else:
+            out.append("".join(c if c in "\r\n" else " " for c in line))
+    return "".join(out)
