@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from specadvisor.check.kinds import WALK_HELP
 from specadvisor.cli import CatalogOpt, _catalog, _run, app
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -46,7 +47,7 @@ Suppress one finding with a comment on its line (or the line above): # specadvis
 
 @app.command(epilog=_EPILOG)
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check. " + WALK_HELP)],
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="auto = github under GitHub Actions, else text.")]
     = CheckFormat.auto,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
@@ -63,6 +64,8 @@ def check(
     hub: Annotated[bool, typer.Option("--hub", help="Read models missing from the catalog from the Hugging Face Hub.")]
     = False,
     offline: Annotated[bool, typer.Option("--offline", help="With --hub: Hub metadata from the cache only.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Also read fenced shell and YAML blocks of *.md files.")]
+    = False,
 ) -> None:
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
@@ -88,7 +91,7 @@ def check(
             if batch_size < 1:
                 raise UsageError(f"--batch-size must be >= 1, got {batch_size}")
             defaults = dataclasses.replace(defaults, batch_size=batch_size)
-        cfg = dataclasses.replace(cfg, defaults=defaults, select=tuple(select or cfg.select),
+        cfg = dataclasses.replace(cfg, defaults=defaults, select=tuple(select or cfg.select), markdown=markdown,
                                   ignore=tuple(cfg.ignore) + tuple(ignore or ()),
                                   fail_on=fail_on.value if fail_on else cfg.fail_on)
         for sel in (*(select or ()), *(ignore or ())):

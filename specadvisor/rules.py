@@ -134,7 +134,7 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "llamacpp_draft_min": "llama.cpp --draft-min",
         "tgi_draft_requested": "a TGI launch asks for a draft model",
         "ollama_draft_requested": "an Ollama config asks for a draft model",
-        "problem_kind": "parse-error | config-parse-error (a file or value that could not be read)",
+        "problem_kind": "parse-error | config-parse-error | broken-continuation (a file or value that could not be read, or flag lines cut off from their launch)",
         "problem": "what could not be read",
     },
 }
@@ -342,7 +342,7 @@ def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any],
     return {"k_guide_min": k_min, "k_guide_max": k_max}
 
 
-PROBLEM_KINDS = ("parse-error", "config-parse-error")
+PROBLEM_KINDS = ("parse-error", "config-parse-error", "broken-continuation")
 
 
 def _validate_problem(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:

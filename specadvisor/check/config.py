@@ -47,6 +47,7 @@ class CheckConfig:
     defaults: Defaults = Defaults()
     path: str | None = None
     hardware_line: int | None = None  # where defaults.hardware is written, for errors
+    markdown: bool = False  # read fenced shell/YAML blocks of *.md files (check --markdown)
 
     def enabled(self, rule: Rule) -> bool:
         if self.select and not any(rule_matches(rule, s) for s in self.select):

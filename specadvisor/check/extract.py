@@ -47,8 +47,9 @@ def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[P
         from specadvisor.check.markdown import markdown_sites
 
         return markdown_sites(ctx, env), []
-    if kind == "unit":
-        return script_sites(ctx, kinds.unit_commands(text), 0, env), []
+    if kind == "unit":  # systemd ExecStart= / supervisor command= lines; a .conf without them is a script
+        units = kinds.unit_commands(text)
+        return script_sites(ctx, units if units.strip() else text, 0, env), []
     return script_sites(ctx, text, 0, env), []
 
 

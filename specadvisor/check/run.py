@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specadvisor.catalog import Catalog
+from specadvisor.check import kinds
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.extract import extract_file
 from specadvisor.check.facts import site_facts
@@ -19,9 +20,7 @@ from specadvisor.errors import UsageError
 from specadvisor.rules import SEVERITY_ORDER, Rule, RuleSet, evaluate
 from specadvisor.yamlio import read_text_file
 
-# Files a directory walk picks up; a file named on the command line is always checked.
-_PATTERNS = re.compile(r"(\.(ya?ml|sh|bash|env|conf|dockerfile)$|^(dockerfile|containerfile)(\..*)?$|^docker-compose|"
-                       r"^compose\.|\.specadvisor\.ya?ml$)", re.IGNORECASE)
+# Files a directory walk picks up (specadvisor.check.kinds); a file named on the command line is always checked.
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 _SUPPRESS = re.compile(r"#\s*specadvisor:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
@@ -48,7 +47,7 @@ class CheckResult:
         return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[fail_on] for f in self.findings)
 
 
-def expand(paths: Sequence[str]) -> list[Path]:
+def expand(paths: Sequence[str], markdown: bool = False) -> list[Path]:
     """Files, directories (walked) and globs, in a stable order, each once."""
     out: dict[str, Path] = {}
     for raw in paths:
@@ -61,7 +60,7 @@ def expand(paths: Sequence[str]) -> list[Path]:
                 for root, dirs, files in os.walk(p):
                     dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
                     for f in sorted(files):
-                        if _PATTERNS.search(f):
+                        if kinds.file_kind(Path(f), markdown=markdown) is not None:
                             fp = Path(root) / f
                             out.setdefault(str(fp), fp)
             elif p.exists():
@@ -100,12 +99,12 @@ def _suppressed(rule: Rule, line: int, sup: dict[int, set[str] | None]) -> bool:
 
 def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, rules: RuleSet,
                 config: CheckConfig) -> CheckResult:
-    files = expand(paths)
+    files = expand(paths, config.markdown)
     active = [r for r in rules.for_scope("config") if config.enabled(r)]
     findings: list[Finding] = []
     suppressed = 0
     for path in files:
-        sites, problems = extract_file(path)
+        sites, problems = extract_file(path, markdown=config.markdown)
         try:
             sup = _suppressions(read_text_file(path))
         except Exception:  # noqa: BLE001 - unreadable files were already reported as problems
