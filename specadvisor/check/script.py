@@ -75,12 +75,15 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
         site.problems.append(("parse-error", ctx.where(exc.offset), f"cannot parse the command line: {exc}"))
         return [site]
     sites: list[Site] = []
+    written: dict[str, list[Site]] = {}  # file a heredoc wrote -> the sites read from it
     i = 0
     while i < len(cmds):
         cmd = cmds[i]
         i += 1
         if not cmd.words:
-            sites += _heredocs(ctx, cmd, [], env, image, depth)
+            for target, found_sites in _heredocs(ctx, cmd, [], env, image, depth):
+                written[target] = found_sites
+                sites += found_sites
             continue
         if _assignments(ctx, cmd, env, depth):
             continue
@@ -101,12 +104,40 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
                 words += extra
                 last = nxt
                 i += 1
+            first = cmd.words[0].offset
+            if not first <= words[0].offset < cmd.end:  # the program came from a variable set elsewhere
+                words[0] = Word(words[0].text, first)
             site = site_from_command(ctx.path, words, ctx.where, found.image, ctx.text)
             if site is not None:
                 site.problems.extend(problems)
                 sites.append(site)
-        sites += _heredocs(ctx, cmd, fields, env, image, depth)
-    return sites
+        for target, found_sites in _heredocs(ctx, cmd, fields, env, image, depth):
+            written[target] = found_sites
+            sites += found_sites
+    return _merge_written(sites, written)
+
+
+def _merge_written(sites: list[Site], written: dict[str, list[Site]]) -> list[Site]:
+    """A launch that reads an options file the script wrote with a heredoc takes that file's settings.
+
+    `cat > /tmp/extra.yaml <<EOF ... EOF; trtllm-serve MODEL --extra_llm_api_options /tmp/extra.yaml`
+    is one launch: the YAML's speculative_config joins the trtllm-serve site (positions kept).
+    """
+    if not written:
+        return sites
+    merged: set[int] = set()
+    for site in sites:
+        path = site.values.get("trtllm_config_file")
+        options = written.get(path) if isinstance(path, str) else None
+        if not options or len(options) != 1 or options[0] is site:
+            continue
+        src = options[0]
+        for key, value in src.values.items():
+            if key not in site.values:
+                site.set(key, value, src.locs.get(key))
+        site.problems.extend(src.problems)
+        merged.add(id(src))
+    return [s for s in sites if id(s) not in merged]
 
 
 def nested_base(ctx: ScriptContext, word: Word) -> int:
@@ -203,9 +234,10 @@ def _continuation_problem(ctx: ScriptContext, prev: Command, nxt: Command) -> tu
 
 
 def _heredocs(ctx: ScriptContext, cmd: Command, fields: list[Word], env: Env, image: str | None,
-              depth: int) -> list[Site]:
-    """Heredoc bodies read as scripts (fed to a shell) or as YAML (written to a YAML file or applied)."""
-    out: list[Site] = []
+              depth: int) -> list[tuple[str, list[Site]]]:
+    """Heredoc bodies read as scripts (fed to a shell) or as YAML (written to a YAML file or applied),
+    as (the file the body was written to, or "", the sites read from it)."""
+    out: list[tuple[str, list[Site]]] = []
     if not cmd.heredocs:
         return out
     head = fields[0].text.rsplit("/", 1)[-1] if fields else ""
@@ -214,7 +246,7 @@ def _heredocs(ctx: ScriptContext, cmd: Command, fields: list[Word], env: Env, im
     for doc in cmd.heredocs:
         body = ctx.text[doc.start:doc.end]
         if head in ("bash", "sh", "zsh", "dash", "ssh") and depth < MAX_DEPTH:
-            out += script_sites(ctx, body, doc.start, env.copy(), image, depth + 1)
+            out.append(("", script_sites(ctx, body, doc.start, env.copy(), image, depth + 1)))
             continue
         yamlish = any(_YAML_TARGET.search(t) for t in targets) or head in ("kubectl", "oc") \
             or re.search(r"^\s*(speculative[-_]config|apiVersion|model|services)\s*:", body, re.MULTILINE)
@@ -226,7 +258,8 @@ def _heredocs(ctx: ScriptContext, cmd: Command, fields: list[Word], env: Env, im
         line = ctx.where(doc.start).line
         if doc.strip_tabs:
             body = re.sub(r"(?m)^\t+", "", body)
-        out += ctx.yaml_reader(ctx.path, "\n" * (line - 1) + body)
+        target = next((t for t in targets if _YAML_TARGET.search(t)), "")
+        out.append((target, ctx.yaml_reader(ctx.path, "\n" * (line - 1) + body)))
     return out
 
 

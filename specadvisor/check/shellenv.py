@@ -104,9 +104,7 @@ def _resolve(p: Param, env: Env) -> tuple[list[Word] | None, bool]:
     if op in (":-", "-", ":=", "="):
         use_default = empty if op.startswith(":") else unset
         if use_default:
-            default = expand_text(p.arg, env)
-            if default is None:
-                return None, False
+            default = expand_text(p.arg, env, keep=True) or ""
             w = Word(default, _arg_origin(p.arg))
             if op in (":=", "="):
                 env.set(p.name, [w])
@@ -152,18 +150,24 @@ def _trim(value: str, pattern: str, op: str) -> str:
     return value
 
 
-def expand_text(parts: tuple[Part, ...], env: Env) -> str | None:
-    """The parts as one string (no field splitting), or None when something in them is unknown."""
+def expand_text(parts: tuple[Part, ...], env: Env, keep: bool = False) -> str | None:
+    """The parts as one string (no field splitting); when something in them is unknown, None, or
+    with `keep` that part as written (`$HOME/models`: the rest of the path is still worth reading)."""
     out: list[str] = []
     for p in parts:
         if isinstance(p, Lit):
             out.append(p.text)
         elif isinstance(p, Sub):
-            return None
+            if not keep:
+                return None
+            out.append(p.source)
         else:
             words, _ = _resolve(p, env)
             if words is None:
-                return None
+                if not keep:
+                    return None
+                out.append(p.source)
+                continue
             out.append(" ".join(w.text for w in words))
     return "".join(out)[:MAX_VALUE]
 
@@ -273,9 +277,7 @@ def assign(word: Word, env: Env) -> bool:
 
 def _scalar(value: tuple[Part, ...], env: Env, at: int) -> Word:
     """An assignment's value: one string, positioned where its text starts."""
-    text = expand_text(value, env)
-    if text is None:  # keep what is unknown as written
-        text = "".join(p.text if isinstance(p, Lit) else p.source for p in value)
+    text = expand_text(value, env, keep=True) or ""  # what is unknown stays as written
     if not value:
         return Word("", at)
     first = value[0]
