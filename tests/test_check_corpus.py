@@ -53,6 +53,35 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "vllm/vllm-config.yaml": [("SPEC302", 10, 25)],
 }
 
+# Launch discovery (issue 13 part 1): every file notes the public form it mimics; what each launch reads
+# (engine, model, flags) is asserted in tests/test_check_discovery.py. Findings as the rules give them today.
+EXPECTED.update({
+    "discovery/broken-continuation.sh": [("SPEC113", 9, 7), ("SPEC240", 9, 59), ("SPEC392", 5, 21), ("SPEC392", 9, 3)],
+    "discovery/compose-env/.env": [],
+    "discovery/compose-env/docker-compose.yml": [("SPEC304", 12, 11)],
+    "discovery/docker-run.sh": [("SPEC240", 15, 80), ("SPEC304", 12, 26)],
+    "discovery/docker/Dockerfile.sglang": [],
+    "discovery/docker/Dockerfile.vllm-args": [("SPEC304", 3, 61)],
+    "discovery/dotenv/.env": [],
+    "discovery/dotenv/serve.sh": [("SPEC240", 12, 15)],
+    "discovery/helm/spec-chart/Chart.yaml": [],
+    "discovery/helm/spec-chart/templates/deployment.yaml": [],  # a template is never "unreadable"
+    "discovery/helm/spec-chart/values.yaml": [("SPEC304", 11, 7)],
+    "discovery/helm/values-production-stack.yaml": [("SPEC115", 20, 34)],
+    "discovery/heredoc-kubectl.sh": [],
+    "discovery/heredoc-trtllm.sh": [],
+    "discovery/k8s-env-args.yaml": [("SPEC304", 16, 70)],
+    "discovery/kustomize/overlays/draft/kustomization.yaml": [],
+    "discovery/kustomize/overlays/draft/patch-6902.yaml": [],
+    "discovery/kustomize/overlays/draft/patch-args.yaml": [("SPEC111", 17, 15), ("SPEC310", 19, 16)],
+    "discovery/kustomize/overlays/eagle/kustomization.yaml": [("SPEC304", 24, 38)],
+    "discovery/llamacpp-vars.sh": [("SPEC113", 17, 9)],
+    "discovery/sglang-conda.sh": [("SPEC115", 6, 12)],
+    "discovery/systemd/llama-server.service": [],
+    "discovery/vllm-array.sh": [],
+    "discovery/wrappers.sh": [("SPEC111", 9, 26)],
+})
+
 # Files whose expected findings above are right but which the checker gets wrong today.
 KNOWN_BUGS: dict[str, str] = {
 }

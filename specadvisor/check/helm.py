@@ -82,21 +82,19 @@ def _lookup(values: Any, path: str) -> Any:
 
 
 def render_template(text: str, directory: Path | None) -> str:
-    """The template with its actions removed or replaced, every line where it was."""
+    """The template with its actions removed or replaced, every line where it was (linear time)."""
     values = _values_for(directory)
-
-    def repl(m: re.Match[str]) -> str:
-        start, end = m.start(), m.end()
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line_end = len(text) if line_end < 0 else line_end
-        newlines = "\n" * m.group(0).count("\n")
-        alone = not text[line_start:start].strip() and not _ACTION.sub("", text[end:line_end]).strip()
-        if alone:
-            return newlines
-        return _render_action(m.group(1), values) + newlines
-
-    return _ACTION.sub(repl, text)
+    # An action over several lines (a {{/* comment */}}) keeps only its newlines.
+    text = _ACTION.sub(lambda m: "\n" * m.group(0).count("\n") if "\n" in m.group(0) else m.group(0), text)
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if "{{" not in line:
+            out.append(line)
+        elif not _ACTION.sub("", line).strip():
+            out.append("\n" if line.endswith("\n") else "")  # only actions: {{- if }}, {{- end }}, toYaml
+        else:
+            out.append(_ACTION.sub(lambda m: _render_action(m.group(1), values), line))
+    return "".join(out)
 
 
 def _render_action(action: str, values: Any) -> str:

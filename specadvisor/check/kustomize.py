@@ -26,6 +26,7 @@ _OP_PATH = re.compile(r"^(?P<c>.*/containers/(?:\d+|-)|/spec/predictor/model)/(?
                       r"(?:/(?P<idx>\d+|-))?$")
 _ENGINE_IMAGE = re.compile(r"vllm|sglang|llama\.cpp|tensorrt-llm|text-generation-inference", re.IGNORECASE)
 
+MAX_INLINE = 64  # inline patches read per kustomization (each is parsed as its own padded document)
 CommandSites = Callable[[ScriptContext, list[tuple[str, NodeMark]], "str | None", Env], list[Site]]
 FromDoc = Callable[[ScriptContext, Env, Any], list[Site]]
 
@@ -84,7 +85,7 @@ def kustomization_sites(ctx: ScriptContext, env: Env, doc: LineDict, from_doc: F
             if isinstance(v, str) and "\n" in v:
                 inline.append((m, v))
     sites: list[Site] = []
-    for mark, value in inline:
+    for mark, value in inline[:MAX_INLINE]:
         sub = _sub_context(ctx, mark, value)
         try:
             docs = load_yaml_documents(sub.text, ctx.path)

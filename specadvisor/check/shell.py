@@ -107,10 +107,14 @@ _SPECIAL = "@*#?$!-0123456789"
 
 
 class _Parser:
-    def __init__(self, text: str, base: int = 0) -> None:
+    def __init__(self, text: str, base: int = 0, end: int | None = None,
+                 unterminated: set[str] | None = None) -> None:
         self.text = text
-        self.n = len(text)
+        self.n = len(text) if end is None else end  # read text[:n] (a ${...} argument: no copy)
         self.base = base
+        # `$(`, `${` or a backtick that never closes swallows the rest of the text (as in bash): once
+        # one is found, later ones are not searched again, so the scan stays linear.
+        self.unterminated = set() if unterminated is None else unterminated
 
     # -- words -------------------------------------------------------------------------------------
 
@@ -241,6 +245,14 @@ class _Parser:
 
     def _skip_balanced(self, i: int, open_: str, close: str) -> int:
         """Index just past the `close` matching the `open_` before i; -1 when unterminated."""
+        if open_ in self.unterminated:
+            return -1
+        end = self._scan_balanced(i, open_, close)
+        if end < 0:
+            self.unterminated.add(open_)
+        return end
+
+    def _scan_balanced(self, i: int, open_: str, close: str) -> int:
         t, n = self.text, self.n
         depth = 1
         while i < n:
@@ -275,10 +287,13 @@ class _Parser:
         """The expansion starting at text[i] (`$` or a backtick); (None, i) when it is a literal `$`."""
         t, n = self.text, self.n
         if t[i] == "`":
+            if "`" in self.unterminated:
+                return None, i
             j = i + 1
             while j < n and t[j] != "`":
                 j += 2 if t[j] == "\\" else 1
             if j >= n:
+                self.unterminated.add("`")
                 return None, i
             return Sub(t[i:j + 1], quoted, self.base + i), j + 1
         nxt = t[i + 1:i + 2]
@@ -327,7 +342,7 @@ class _Parser:
             return Param(name, quoted, self.base + i, source, "other", (), index)
         op = op_m.group(0)
         arg_start = inner_start + k + len(op)
-        sub = _Parser(t[:inner_end], self.base)
+        sub = _Parser(t, self.base, inner_end)
         try:
             arg_parts = sub.read_arg(arg_start, inner_end, quoted, depth + 1)
         except ShellSyntaxError:
