@@ -208,16 +208,16 @@ def _container_run(words: list[Word], k: int, depth: int) -> Launch | Nested | N
     rest = words[k + 1:]
     if entrypoint is not None and entrypoint.text:
         return find_launch([entrypoint, *rest], image, depth + 1) or _implied(image, rest, image_word)
+    if _LLAMACPP_FULL.search(image):  # tools.sh: --server (or -s) runs llama-server with the rest
+        if rest and rest[0].text in ("--server", "-s"):
+            return Launch([Word("llama-server", rest[0].offset), *rest[1:]], image)
+        return None
     if rest and not rest[0].text.startswith("-"):
         found = find_launch(rest, image, depth + 1)
         if found is not None:
             return found
-        if _LLAMACPP_FULL.search(image) and rest[0].text in ("--server", "-s"):
-            return Launch([Word("llama-server", rest[0].offset), *rest[1:]], image)
         if implied_program(image) and not _looks_like_program(rest[0].text):
             return _implied(image, rest, image_word)  # `vllm/vllm-openai MODEL --flags`
-        return None
-    if _LLAMACPP_FULL.search(image):
         return None
     return _implied(image, rest, image_word)
 

@@ -216,6 +216,7 @@ class _Parser:
         """Read a double-quoted string starting at the quote; returns the index after it."""
         t, n = self.text, self.n
         flush(True, i)
+        before = len(parts)
         buf: list[str] = []
         buf_start = i + 1
         j = i + 1
@@ -240,7 +241,8 @@ class _Parser:
             j += 1
         if j >= n:
             raise ShellSyntaxError("unterminated double quote", self.base + i)
-        parts.append(Lit("".join(buf), True, self.base + buf_start))
+        if buf or len(parts) == before:  # "" is an empty argument; "$@" alone is no argument
+            parts.append(Lit("".join(buf), True, self.base + buf_start))
         return j + 1
 
     def _skip_balanced(self, i: int, open_: str, close: str) -> int:
@@ -260,7 +262,7 @@ class _Parser:
             if c == "\\":
                 i += 2
                 continue
-            if c == "'" and open_ != "{":
+            if c == "'":
                 end = t.find("'", i + 1)
                 if end < 0:
                     return -1
