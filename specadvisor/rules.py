@@ -134,7 +134,7 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "llamacpp_draft_min": "llama.cpp --draft-min",
         "tgi_draft_requested": "a TGI launch asks for a draft model",
         "ollama_draft_requested": "an Ollama config asks for a draft model",
-        "problem_kind": "parse-error | config-parse-error | broken-continuation (a file or value that could not be read, or flag lines cut off from their launch)",
+        "problem_kind": "parse-error | config-parse-error | broken-continuation (unreadable, or flags cut off a launch)",
         "problem": "what could not be read",
     },
 }

@@ -91,8 +91,8 @@ def _from_dockerfile(ctx: ScriptContext, env: Env) -> list[Site]:
         instr, rest = m.group(1).upper(), m.group(2)
         rest_off = start + m.start(2)
         if instr == "FROM":
-            words = expand_in_text(rest, env).split()
-            image = next((w for w in words if not w.startswith("--")), None)
+            from_words = expand_in_text(rest, env).split()
+            image = next((w for w in from_words if not w.startswith("--")), None)
             parts = {}
             continue
         if instr in ("ENV", "ARG"):

@@ -48,7 +48,7 @@ def _image_of(doc: LineDict) -> str | None:
     for entry in doc.get("images") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
-        name = entry.get("newName") if isinstance(entry.get("newName"), str) else entry["name"]
+        name = str(entry["newName"] if isinstance(entry.get("newName"), str) else entry["name"])
         if _ENGINE_IMAGE.search(name) or any(p.search(name) for p, _ in IMAGE_ENTRYPOINTS):
             tag = entry.get("newTag")
             found.append(f"{name}:{tag}" if isinstance(tag, str | int | float) else name)

@@ -107,10 +107,10 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
             first = cmd.words[0].offset
             if not first <= words[0].offset < cmd.end:  # the program came from a variable set elsewhere
                 words[0] = Word(words[0].text, first)
-            site = site_from_command(ctx.path, words, ctx.where, found.image, ctx.text)
-            if site is not None:
-                site.problems.extend(problems)
-                sites.append(site)
+            launched = site_from_command(ctx.path, words, ctx.where, found.image, ctx.text)
+            if launched is not None:
+                launched.problems.extend(problems)
+                sites.append(launched)
         for target, found_sites in _heredocs(ctx, cmd, fields, env, image, depth):
             written[target] = found_sites
             sites += found_sites
