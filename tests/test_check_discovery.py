@@ -267,6 +267,8 @@ def _w(*texts: str) -> list[Word]:
     (("docker", "run", "--rm", "-it", "--gpus", "all", "vllm/vllm-openai:v0.11.0", "--model", "m"),
      ["vllm", "serve", "--model", "m"]),
     (("podman", "run", "ghcr.io/ggml-org/llama.cpp:full", "--server", "-m", "x.gguf"), ["llama-server", "-m", "x.gguf"]),
+    (("mpirun", "-np", "8", "-x", "HF_HOME=/hf", "$VBIN/trtllm-llmapi-launch", "$VBIN/trtllm-serve", "serve", "m"),
+     ["$VBIN/trtllm-serve", "m"]),
 ])
 def test_find_launch_strips_wrappers(words, program):
     found = find_launch(_w(*words))
@@ -281,9 +283,20 @@ def test_find_launch_ignores_commands_that_only_mention_an_engine(words):
     assert find_launch(_w(*words)) is None
 
 
-def test_bash_c_is_a_nested_script():
-    found = find_launch(_w("sudo", "-E", "bash", "-c", "vllm serve m"))
+@pytest.mark.parametrize("words", [("sudo", "-E", "bash", "-c", "vllm serve m"), ("bash", "-lc", "vllm serve m"),
+                                   ("eval", "vllm serve m"), ("tmux", "new", "-d", "-s", "x", "vllm serve m"),
+                                   ("ssh", "gpu1", "vllm serve m")])
+def test_shell_strings_are_nested_scripts(words):
+    found = find_launch(_w(*words))
     assert isinstance(found, Nested) and found.script.text == "vllm serve m"
+
+
+def test_eval_of_a_command_string_built_with_conditional_flags(tmp_path):
+    p = tmp_path / "run.sh"
+    p.write_text('CMD="vllm serve m --port 8000"\nif [ "$SPEC" = 1 ]; then\n  CMD="$CMD --speculative-config '
+                 "'{\\\"model\\\": \\\"d\\\", \\\"num_speculative_tokens\\\": 3}'\"\nfi\neval \"$CMD\"\n")
+    sites, _ = extract_file(p)
+    assert [(s.values.get("target"), s.values.get("draft"), s.values.get("k")) for s in sites] == [("m", "d", 3)]
 
 
 def test_flags_alone_name_their_engine():

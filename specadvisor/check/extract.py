@@ -208,7 +208,7 @@ def _command_sites(ctx: ScriptContext, items: list[tuple[str, NodeMark]], image:
     """Sites from an exec-form command (a list of strings, each with its mark)."""
     if not items:
         return []
-    if len(items) >= 3 and items[0][0].rsplit("/", 1)[-1] in SHELLS and items[1][0] in ("-c", "-lc", "-ec", "-xc"):
+    if len(items) >= 3 and items[0][0].rsplit("/", 1)[-1] in SHELLS and re.fullmatch(r"-[a-z]*c[a-z]*", items[1][0]):
         script, mark = items[2]
         return _scalar_script(ctx, mark, script, env, image)
     words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
@@ -361,7 +361,7 @@ def container_sites(ctx: ScriptContext, env: Env, c: LineDict, image: str | None
         senv.set(k, [Word(v, -1)])
     if isinstance(c.get("args"), str) and "args" in c.value_marks:  # args as one string
         program = [t for t, _ in _items(c.get("command"), env, cenv)]
-        if program and program[-1] in ("-c", "-lc", "-ec") and program[0].rsplit("/", 1)[-1] in SHELLS:
+        if program and re.fullmatch(r"-[a-z]*c[a-z]*", program[-1]) and program[0].rsplit("/", 1)[-1] in SHELLS:
             return _scalar_script(ctx, c.value_marks["args"], c["args"], senv, image)
         mark = c.value_marks["args"]
         words = [Word(t, mark.start) for t in program or implied_program(image)]

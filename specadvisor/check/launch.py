@@ -42,12 +42,12 @@ WRAPPERS = frozenset({
     "numactl", "timeout", "sudo", "doas", "env", "caffeinate", "unbuffer", "xvfb-run", "srun", "mpirun", "mpiexec",
     "uvx", "pipx", "nsys", "ncu", "watch", "flock", "systemd-run", "runuser", "chpst", "s6-setuidgid", "gosu",
     "su-exec", "tini", "dumb-init", "catchsegv", "strace", "ltrace", "valgrind", "taskpolicy", "ssh", "screen",
-    "tmux", "xargs",
+    "tmux", "xargs", "trtllm-llmapi-launch", "torchrun", "accelerate", "deepspeed", "ray",
 })
 # `X run ...` tools: conda/mamba/micromamba environments, uv, poetry, pipenv, pdm, hatch, pixi, rye.
 RUN_TOOLS = frozenset({"conda", "mamba", "micromamba", "uv", "poetry", "pipenv", "pdm", "hatch", "pixi", "rye"})
 CONTAINER_TOOLS = frozenset({"docker", "podman", "nerdctl", "finch"})
-SKIP_HEADS = frozenset({"then", "do", "else", "elif", "{", "}", "!", "if", "while", "until", "(", "eval"})
+SKIP_HEADS = frozenset({"then", "do", "else", "elif", "{", "}", "!", "if", "while", "until", "("})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # docker run options that take no value; every other option takes one (`--gpus all`, `-v a:b`).
 _DOCKER_BOOL_LONG = frozenset({"--rm", "--detach", "--interactive", "--tty", "--privileged", "--init", "--read-only",
@@ -98,6 +98,8 @@ def _program_at(words: list[Word], i: int) -> list[Word] | None:
     w = words[i].text
     name = _base(w)
     if name in PROGRAMS:
+        if name == "trtllm-serve" and i + 1 < len(words) and words[i + 1].text == "serve":
+            return [words[i], *words[i + 2:]]  # `trtllm-serve serve MODEL`: the subcommand of newer releases
         return words[i:]
     if name == "vllm" and i + 1 < len(words) and words[i + 1].text == "serve":
         return words[i:]
@@ -130,6 +132,8 @@ def find_launch(words: list[Word], image: str | None = None, depth: int = 0) -> 
     if direct is not None:
         return direct
     head = _base(words[i].text)
+    if head == "eval" and i + 1 < len(words):  # eval "$CMD": its words joined are read again as a script
+        return Nested(Word(" ".join(w.text for w in words[i + 1:]), words[i + 1].offset), image)
     if head in WRAPPERS or (head in RUN_TOOLS and i + 1 < len(words) and words[i + 1].text == "run") \
             or (head in CONTAINER_TOOLS and i + 1 < len(words) and words[i + 1].text == "exec") \
             or head in ("kubectl", "oc"):
@@ -158,7 +162,7 @@ def _direct(words: list[Word], i: int, image: str | None, depth: int) -> Launch 
     name = _base(words[i].text)
     if name in SHELLS or name == "su":
         for j in range(i + 1, min(len(words), i + 4)):
-            if words[j].text == "-c" and j + 1 < len(words):
+            if re.fullmatch(r"-[a-z]*c[a-z]*", words[j].text) and j + 1 < len(words):  # -c, -lc, -ec
                 return Nested(words[j + 1], image)
             if not words[j].text.startswith("-"):
                 break
