@@ -12,13 +12,14 @@ so the other rules judge the intended launch.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from specadvisor.check.launch import Launch, Nested, find_launch
-from specadvisor.check.shell import Command, LineIndex, ShellSyntaxError, Word, parse_commands
+from specadvisor.check.shell import Command, LineIndex, Lit, ShellSyntaxError, Word, parse_commands
 from specadvisor.check.shellenv import Env, assign, expand, read_env_file
 from specadvisor.check.sites import Loc, Site, site_from_command
 
@@ -74,10 +75,75 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
         site = Site(ctx.path, "unknown", ctx.where(exc.offset))
         site.problems.append(("parse-error", ctx.where(exc.offset), f"cannot parse the command line: {exc}"))
         return [site]
+    functions: dict[str, _Function] = {}
+    sites = _run(ctx, cmds, env, image, depth, shell_context, functions)
+    for fn in functions.values():  # a function nobody calls still shows its launches (parameters unknown)
+        if fn.calls == 0:
+            sites += _run(ctx, fn.body, env, image, depth, shell_context, {})
+    return sites
+
+
+@dataclass
+class _Function:
+    body: list[Command]
+    calls: int = 0
+
+
+MAX_CALLS = 8  # calls of one function read (each is a launch with its own arguments)
+
+
+def _function_at(cmds: list[Command], i: int) -> tuple[str, list[Command], int] | None:
+    """`name() { ... }` or `function name { ... }` starting at cmds[i]: (name, body, index after it)."""
+    words = cmds[i].words
+    if len(words) == 1 and cmds[i].sep == "(" and i + 1 < len(cmds) and cmds[i + 1].words[:1] \
+            and cmds[i + 1].words[0].text == "{":
+        name, j = words[0].text, i + 1
+    elif len(words) >= 2 and words[0].text == "function":
+        name = words[1].text
+        if len(words) >= 3 and words[2].text == "{":
+            j = i
+        elif i + 1 < len(cmds) and cmds[i + 1].words[:1] and cmds[i + 1].words[0].text == "{":
+            j = i + 1
+        else:
+            return None
+    else:
+        return None
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_:.-]*", name):
+        return None
+    depth = 0
+    body: list[Command] = []
+    for k in range(j, len(cmds)):
+        c = cmds[k]
+        ws = list(c.words[2:] if k == i else c.words)  # `function name { ...`: from the brace on
+        for w in ws:
+            if w.text == "{" and _bare(w):
+                depth += 1
+            elif w.text == "}" and _bare(w):
+                depth -= 1
+        kept = [w for n, w in enumerate(ws) if not (_bare(w) and ((k == j and n == 0 and w.text == "{")
+                                                                      or (depth == 0 and w.text == "}")))]
+        if kept or c.heredocs:
+            body.append(dataclasses.replace(c, words=kept))
+        if depth <= 0:
+            return name, body, k + 1
+    return name, body, len(cmds)
+
+
+def _bare(w: Word) -> bool:
+    return len(w.parts) == 1 and isinstance(w.parts[0], Lit) and not w.parts[0].quoted
+
+
+def _run(ctx: ScriptContext, cmds: list[Command], env: Env, image: str | None, depth: int, shell_context: bool,
+         functions: dict[str, _Function]) -> list[Site]:
     sites: list[Site] = []
     written: dict[str, list[Site]] = {}  # file a heredoc wrote -> the sites read from it
     i = 0
     while i < len(cmds):
+        fn = _function_at(cmds, i) if cmds[i].words else None
+        if fn is not None:
+            functions[fn[0]] = _Function(fn[1])
+            i = fn[2]
+            continue
         cmd = cmds[i]
         i += 1
         if not cmd.words:
@@ -88,6 +154,12 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
         if _assignments(ctx, cmd, env, depth):
             continue
         fields = [f for w in cmd.words for f in expand(w, env)]
+        called = functions.get(fields[0].text) if fields else None
+        if called is not None:
+            if called.calls < MAX_CALLS and depth < MAX_DEPTH:
+                called.calls += 1
+                sites += _call(ctx, called, fields[1:], env, image, depth, shell_context, functions)
+            continue
         found = find_launch(fields, image)
         if isinstance(found, Nested):
             inner = found.script
@@ -115,6 +187,27 @@ def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: st
             written[target] = found_sites
             sites += found_sites
     return _merge_written(sites, written)
+
+
+def _call(ctx: ScriptContext, fn: _Function, args: list[Word], env: Env, image: str | None, depth: int,
+          shell_context: bool, functions: dict[str, _Function]) -> list[Site]:
+    """A call of a shell function: its body with $1..$9 and "$@" bound to the call's arguments."""
+    names = ["@", *(str(n) for n in range(1, 10))]
+    saved = {n: env.get(n) for n in names}
+    env.set("@", args, array=True)
+    for n in range(1, 10):
+        if n <= len(args):
+            env.set(str(n), [args[n - 1]])
+        else:
+            env.unset(str(n))
+    try:
+        return _run(ctx, fn.body, env, image, depth + 1, shell_context, functions)
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                env.unset(n)
+            else:
+                env.vars[n] = v
 
 
 def _merge_written(sites: list[Site], written: dict[str, list[Site]]) -> list[Site]:
@@ -162,6 +255,18 @@ def _assignments(ctx: ScriptContext, cmd: Command, env: Env, depth: int) -> bool
     if head == "unset":
         for w in words[1:]:
             env.unset(w.text)
+        return True
+    if head == "shift":  # inside a function call: drop the first n arguments
+        args = env.get("@")
+        n = int(words[1].text) if len(words) > 1 and words[1].text.isdigit() else 1
+        if args is not None:
+            rest = list(args.fields[n:])
+            env.set("@", rest, array=True)
+            for k in range(1, 10):
+                if k <= len(rest):
+                    env.set(str(k), [rest[k - 1]])
+                else:
+                    env.unset(str(k))
         return True
     if head == ":":
         for w in words[1:]:

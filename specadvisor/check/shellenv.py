@@ -80,8 +80,9 @@ class _Field:
 
 def _resolve(p: Param, env: Env) -> tuple[list[Word] | None, bool]:
     """(the words a parameter stands for, whether they are separate fields) or (None, _) if unknown."""
-    if p.name in ("@", "*"):
-        return [], True  # the script's arguments: unknown, and they add no flag we could read
+    if p.name in ("@", "*"):  # a function's arguments when it was called here; a script's are unknown
+        v = env.get("@")
+        return (list(v.fields) if v is not None else []), p.quoted and p.name == "@"
     v = env.get(p.name)
     words: list[Word] | None
     if v is None:
