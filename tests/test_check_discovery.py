@@ -328,3 +328,13 @@ def test_discovery_stays_linear_on_a_large_script(tmp_path):
 
     assert len(extract_file(large)[0]) == 2000
     assert cost(large) < 60 * cost(small) + 0.5
+
+
+def test_a_line_this_parser_cannot_read_is_skipped_unless_it_is_a_launch(tmp_path):
+    p = tmp_path / "run.sh"
+    p.write_text("echo 'it is\nvllm serve Qwen/Qwen3-8B --tensor-parallel-size 2\n")
+    sites, _ = extract_file(p)
+    assert [(s.engine, s.values.get("target"), s.problems) for s in sites] == [("vllm", "Qwen/Qwen3-8B", [])]
+    p.write_text("vllm serve Qwen/Qwen3-8B --speculative-config '{\"model\": \"Qwen/Qwen3-0.6B\"}\n")
+    sites, _ = extract_file(p)
+    assert [(kind, loc.line, loc.col) for s in sites for kind, loc, _ in s.problems] == [("parse-error", 1, 47)]
