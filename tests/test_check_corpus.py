@@ -76,6 +76,7 @@ EXPECTED.update({
     "discovery/kustomize/overlays/draft/patch-6902.yaml": [],
     "discovery/kustomize/overlays/draft/patch-args.yaml": [("SPEC111", 17, 15), ("SPEC310", 19, 16)],
     "discovery/kustomize/overlays/eagle/kustomization.yaml": [("SPEC304", 24, 38)],
+    "discovery/make/Makefile": [],
     "discovery/llamacpp-vars.sh": [("SPEC113", 17, 9)],
     "discovery/sglang-conda.sh": [("SPEC115", 6, 12)],
     "discovery/systemd/llama-server.service": [],

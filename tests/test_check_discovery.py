@@ -96,6 +96,7 @@ LAUNCHES: dict[str, list[tuple[str, int, dict[str, object]]]] = {
     ],
     "compose-env/.env": [],
     "dotenv/.env": [],
+    "make/Makefile": [("vllm", 11, {"target": "Qwen/Qwen3-32B", "tp": 2, "draft": "Qwen/Qwen3-1.7B", "k": 4})],
     "bench-functions.sh": [  # one launch per call of the function, with that call's arguments
         ("sglang", 9, {"target": "Qwen/Qwen3-8B", "draft": "Qwen/Qwen3-0.6B", "tp": 1, "k": 3}),
         ("sglang", 9, {"target": "Qwen/Qwen3-32B", "draft": "Qwen/Qwen3-1.7B", "tp": 2, "k": 3}),

@@ -43,6 +43,11 @@ def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[P
         return _from_dockerfile(ctx, env), []
     if kind == "env":
         return [], []
+    if kind == "makefile":
+        from specadvisor.check.make import recipe_script
+
+        recipes = recipe_script(text)  # make's expansion moves columns, not lines: read it as its own text
+        return script_sites(_context(p, recipes, path.parent), recipes, 0, env), []
     if kind == "markdown":
         from specadvisor.check.markdown import markdown_sites
 

@@ -3,7 +3,8 @@
 A directory walk reads shell scripts (`*.sh`, `*.bash`, `*.zsh`), `.env` files (for the variables
 beside them), Dockerfiles/Containerfiles, YAML (`*.yaml`, `*.yml`: Kubernetes, Helm charts and
 values, kustomize, compose, vLLM and TensorRT-LLM configs, `.specadvisor.yaml`), systemd and
-supervisor units (`*.service`, `*.conf`) and, with `--markdown`, the fenced shell blocks of `*.md`.
+supervisor units (`*.service`, `*.conf`), Makefiles (`Makefile`, `*.mk`: the recipe lines) and,
+with `--markdown`, the fenced shell blocks of `*.md`.
 A file named on the command line is always read, as its name says or else as a shell script.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 WALK_HELP = ("A directory walk reads *.sh *.bash *.zsh, .env files, Dockerfile*/Containerfile, *.yaml/*.yml "
              "(Kubernetes, Helm charts and values, kustomize, compose, engine configs), *.service/*.conf units, "
+             "Makefile/*.mk recipes, "
              "and *.md/*.markdown shell blocks with --markdown; a file named explicitly is always read.")
 SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -23,7 +25,7 @@ _UNIT_COMMAND = re.compile(r"(?m)^([ \t]*(?:ExecStart|ExecStartPre|ExecStartPost
 
 
 def file_kind(path: Path, markdown: bool = False, named: bool = False) -> str | None:
-    """yaml | dockerfile | shell | env | unit | markdown, or None when a directory walk skips the file."""
+    """yaml | dockerfile | shell | env | unit | makefile | markdown, or None when a walk skips the file."""
     name = path.name.lower()
     if name.endswith(YAML_SUFFIXES):
         return "yaml"
@@ -36,6 +38,8 @@ def file_kind(path: Path, markdown: bool = False, named: bool = False) -> str | 
         return "shell"
     if name.endswith(UNIT_SUFFIXES):
         return "unit"
+    if name in ("makefile", "gnumakefile") or name.endswith(".mk"):
+        return "makefile"
     if name.endswith(MARKDOWN_SUFFIXES):
         return "markdown" if (markdown or named) else None
     return "shell" if named else None
