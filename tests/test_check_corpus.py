@@ -81,6 +81,8 @@ EXPECTED.update({
     "discovery/sglang-conda.sh": [("SPEC115", 6, 12)],
     "discovery/systemd/llama-server.service": [],
     "discovery/vllm-array.sh": [],
+    "discovery/windows/serve.bat": [("SPEC113", 6, 7)],
+    "discovery/windows/serve.ps1": [],
     "discovery/wrappers.sh": [("SPEC111", 9, 26)],
 })
 

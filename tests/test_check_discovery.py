@@ -96,6 +96,10 @@ LAUNCHES: dict[str, list[tuple[str, int, dict[str, object]]]] = {
     ],
     "compose-env/.env": [],
     "dotenv/.env": [],
+    "windows/serve.bat": [("llamacpp", 5, {"target": "/d/models/Qwen2.5-14B-Instruct-Q4_K_M.gguf",
+                                           "draft": "/d/models/Qwen2.5-0.5B-Instruct-Q8_0.gguf", "k": 8})],
+    "windows/serve.ps1": [("llamacpp", 3, {"target": "/c/llm/models/gemma-3-12b-it-Q4_K_M.gguf",
+                                           "draft": "/c/llm/models/gemma-3-1b-it-Q8_0.gguf", "k": 6})],
     "make/Makefile": [("vllm", 11, {"target": "Qwen/Qwen3-32B", "tp": 2, "draft": "Qwen/Qwen3-1.7B", "k": 4})],
     "bench-functions.sh": [  # one launch per call of the function, with that call's arguments
         ("sglang", 9, {"target": "Qwen/Qwen3-8B", "draft": "Qwen/Qwen3-0.6B", "tp": 1, "k": 3}),

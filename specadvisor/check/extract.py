@@ -43,6 +43,9 @@ def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[P
         return _from_dockerfile(ctx, env), []
     if kind == "env":
         return [], []
+    if kind == "windows":
+        converted = kinds.windows_script(text, path.suffix.lower())
+        return script_sites(_context(p, converted, path.parent), converted, 0, env), []
     if kind == "makefile":
         from specadvisor.check.make import recipe_script
 

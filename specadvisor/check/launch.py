@@ -46,7 +46,7 @@ WRAPPERS = frozenset({
 })
 # `X run ...` tools: conda/mamba/micromamba environments, uv, poetry, pipenv, pdm, hatch, pixi, rye.
 RUN_TOOLS = frozenset({"conda", "mamba", "micromamba", "uv", "poetry", "pipenv", "pdm", "hatch", "pixi", "rye"})
-CONTAINER_TOOLS = frozenset({"docker", "podman", "nerdctl", "finch"})
+CONTAINER_TOOLS = frozenset({"docker", "podman", "nerdctl", "finch", "nvidia-docker"})
 SKIP_HEADS = frozenset({"then", "do", "else", "elif", "{", "}", "!", "if", "while", "until", "("})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # docker run options that take no value; every other option takes one (`--gpus all`, `-v a:b`).
@@ -90,7 +90,8 @@ class Nested:
 
 
 def _base(text: str) -> str:
-    return text.rstrip("/").rsplit("/", 1)[-1]
+    name = text.rstrip("/").rsplit("/", 1)[-1]
+    return name[:-4] if name.lower().endswith(".exe") else name  # llama-server.exe in Windows scripts
 
 
 def _program_at(words: list[Word], i: int) -> list[Word] | None:
@@ -98,9 +99,10 @@ def _program_at(words: list[Word], i: int) -> list[Word] | None:
     w = words[i].text
     name = _base(w)
     if name in PROGRAMS:
+        prog = Word(name, words[i].offset) if w.lower().endswith(".exe") else words[i]
         if name == "trtllm-serve" and i + 1 < len(words) and words[i + 1].text == "serve":
-            return [words[i], *words[i + 2:]]  # `trtllm-serve serve MODEL`: the subcommand of newer releases
-        return words[i:]
+            return [prog, *words[i + 2:]]  # `trtllm-serve serve MODEL`: the subcommand of newer releases
+        return [prog, *words[i + 1:]]
     if name == "vllm" and i + 1 < len(words) and words[i + 1].text == "serve":
         return words[i:]
     if name == "ollama" and i + 1 < len(words) and words[i + 1].text in ("serve", "run", "create"):
@@ -232,7 +234,9 @@ def _looks_like_program(text: str) -> bool:
 
 
 def _implied(image: str, rest: list[Word], at: Word) -> Launch | None:
-    program = implied_program(image)
+    """The image's entrypoint with `rest` as its arguments; an unknown image (`$IMAGE`, a team's own
+    build) is named by the flags it is given when they are one engine's."""
+    program = implied_program(image) or infer_program([w.text for w in rest])
     if not program:
         return None
     start = rest[0].offset if rest else at.offset
