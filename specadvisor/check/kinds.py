@@ -85,9 +85,9 @@ def windows_script(text: str, suffix: str) -> str:
 
     llama.cpp users on Windows start `llama-server.exe` from batch files (`set MODEL=...`, `%MODEL%`,
     `^` at a line end) and PowerShell (`$MODEL = "..."`, `$env:X`, a backtick at a line end). Paths
-    keep their backslashes as `/` and drives as `/c/` (the shell reader would take `\\` as an escape, and
-`C:` for llama.cpp's `repo:quant` form); `set "X=..."`, REM
-    and `::` comments, and the continuation characters map to their shell forms.
+    keep their backslashes as `/` and drives as `/c/` (the shell reader would take `\\` as an escape,
+    and `C:` for llama.cpp's `repo:quant` form); `set "X=..."`, REM and `::` comments, and the
+    continuation characters map to their shell forms.
     """
     lines = text.splitlines(keepends=True)
     out: list[str] = []
