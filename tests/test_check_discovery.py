@@ -343,3 +343,13 @@ def test_a_line_this_parser_cannot_read_is_skipped_unless_it_is_a_launch(tmp_pat
     p.write_text("vllm serve Qwen/Qwen3-8B --speculative-config '{\"model\": \"Qwen/Qwen3-0.6B\"}\n")
     sites, _ = extract_file(p)
     assert [(kind, loc.line, loc.col) for s in sites for kind, loc, _ in s.problems] == [("parse-error", 1, 47)]
+
+
+def test_chart_values_with_a_model_key_beside_the_flag_list(tmp_path):
+    p = tmp_path / "values.yaml"
+    p.write_text("llm:\n  image:\n    repository: vllm/vllm-openai\n    tag: v0.11.2\n  model: Qwen/Qwen3-8B\n"
+                 "  extraArgs:\n    - --speculative-config\n    - '{\"method\": \"ngram\", \"num_speculative_tokens\": 4}'\n")
+    sites, problems = extract_file(p)
+    assert problems == []
+    assert [(s.engine, s.values.get("target"), s.values.get("method"), s.values.get("engine_version")) for s in sites] \
+        == [("vllm", "Qwen/Qwen3-8B", "ngram", "0.11.2")]

@@ -34,6 +34,8 @@ _VALUES_PATH = re.compile(r"^\s*\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*(\
 _DEFAULT = re.compile(r"\|\s*default\s+(\"[^\"]*\"|'[^']*'|\S+)")
 _LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server")
 MAX_DEPTH = 24
+# A chart's model setting beside its flag list (`model: X` + `extraArgs: [...]`), read as the --model flag.
+_MODEL_KEYS = ("model", "modelName", "modelURL", "modelId", "model_id", "modelPath", "servedModel")
 
 CommandSites = Callable[[ScriptContext, list[tuple[str, NodeMark]], "str | None", Env], list[Site]]
 ScalarScript = Callable[..., list[Site]]
@@ -190,7 +192,13 @@ def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, 
             items = [it for k in lists for it in _list_items(node[k])]
             image = _image(node)
             if "command" not in lists and items and items[0][0].startswith("-"):
-                items = _prefix(implied_program(image) or infer_program([t for t, _ in items]), items)
+                program = implied_program(image) or infer_program([t for t, _ in items])
+                model = next((k for k in _MODEL_KEYS if isinstance(node.get(k), str) and k in node.value_marks), None)
+                flags = {t.split("=", 1)[0] for t, _ in items}
+                if model and program and not flags & {"--model", "--model-path", "-m", "--model-id"}:
+                    flag = {"vllm": "--model", "llama-server": "-m"}.get(program[0], "--model-path")
+                    items = [(flag, node.value_marks[model]), (node[model], node.value_marks[model]), *items]
+                items = _prefix(program, items)
             found = command_sites(ctx, items, image, env)
             if found:
                 out.extend(found)
