@@ -58,6 +58,8 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
 EXPECTED.update({
     "discovery/bench-functions.sh": [],
     "discovery/broken-continuation.sh": [("SPEC113", 9, 7), ("SPEC240", 9, 59), ("SPEC392", 5, 21), ("SPEC392", 9, 3)],
+    "discovery/ci/bench-workflow.yml": [],
+    "discovery/ci/dstack-service.yml": [("SPEC115", 7, 144), ("SPEC310", 7, 203)],
     "discovery/compose-env/.env": [],
     "discovery/compose-env/docker-compose.yml": [("SPEC304", 12, 11)],
     "discovery/docker-run.sh": [("SPEC240", 15, 80), ("SPEC304", 12, 26)],

@@ -100,6 +100,9 @@ LAUNCHES: dict[str, list[tuple[str, int, dict[str, object]]]] = {
                                            "draft": "/d/models/Qwen2.5-0.5B-Instruct-Q8_0.gguf", "k": 8})],
     "windows/serve.ps1": [("llamacpp", 3, {"target": "/c/llm/models/gemma-3-12b-it-Q4_K_M.gguf",
                                            "draft": "/c/llm/models/gemma-3-1b-it-Q8_0.gguf", "k": 6})],
+    "ci/bench-workflow.yml": [("vllm", 12, {"target": "Qwen/Qwen3-8B", "method": "ngram", "k": 3})],
+    "ci/dstack-service.yml": [("sglang", 7, {"target": "meta-llama/Llama-3.1-8B-Instruct", "method": "EAGLE",
+                                             "engine_version": "0.5.2"})],
     "make/Makefile": [("vllm", 11, {"target": "Qwen/Qwen3-32B", "tp": 2, "draft": "Qwen/Qwen3-1.7B", "k": 4})],
     "bench-functions.sh": [  # one launch per call of the function, with that call's arguments
         ("sglang", 9, {"target": "Qwen/Qwen3-8B", "draft": "Qwen/Qwen3-0.6B", "tp": 1, "k": 3}),
@@ -293,6 +296,7 @@ def test_find_launch_ignores_commands_that_only_mention_an_engine(words):
 
 
 @pytest.mark.parametrize("words", [("sudo", "-E", "bash", "-c", "vllm serve m"), ("bash", "-lc", "vllm serve m"),
+                                   ("tmux", "send-keys", "-t", "s", "vllm serve m", "C-m"),
                                    ("eval", "vllm serve m"), ("tmux", "new", "-d", "-s", "x", "vllm serve m"),
                                    ("ssh", "gpu1", "vllm serve m")])
 def test_shell_strings_are_nested_scripts(words):

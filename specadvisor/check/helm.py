@@ -32,7 +32,8 @@ PLACEHOLDER = "${HELM}"
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
 _VALUES_PATH = re.compile(r"^\s*\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*(\|.*)?$", re.DOTALL)
 _DEFAULT = re.compile(r"\|\s*default\s+(\"[^\"]*\"|'[^']*'|\S+)")
-_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server")
+_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server|"
+                          r"vllm/vllm-openai|llama\.cpp:server|text-generation-launcher")
 MAX_DEPTH = 24
 # A chart's model setting beside its flag list (`model: X` + `extraArgs: [...]`), read as the --model flag.
 _MODEL_KEYS = ("model", "modelName", "modelURL", "modelId", "model_id", "modelPath", "servedModel")
@@ -143,7 +144,7 @@ def values_sites(ctx: ScriptContext, env: Env, doc: LineDict, command_sites: Com
             if isinstance(model, LineDict):
                 sites += _production_stack(ctx, env, model, command_sites)
         return sites
-    _walk(ctx, env, doc, command_sites, scalar_script, sites, 0)
+    _walk(ctx, env, doc, command_sites, scalar_script, sites, 0, None)
     return sites
 
 
@@ -183,14 +184,15 @@ def _production_stack(ctx: ScriptContext, env: Env, model: LineDict, command_sit
 
 
 def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, scalar_script: ScalarScript,
-          out: list[Site], depth: int) -> None:
+          out: list[Site], depth: int, image: str | None) -> None:
+    """Launches anywhere in a values-like tree; `image` is the nearest enclosing image setting."""
     if depth > MAX_DEPTH:
         return
     if isinstance(node, LineDict):
+        image = _image(node) or image
         lists = [k for k in ("command", "args", "extraArgs", "extra_args") if isinstance(node.get(k), LineList)]
         if lists:
             items = [it for k in lists for it in _list_items(node[k])]
-            image = _image(node)
             if "command" not in lists and items and items[0][0].startswith("-"):
                 program = implied_program(image) or infer_program([t for t, _ in items])
                 model = next((k for k in _MODEL_KEYS if isinstance(node.get(k), str) and k in node.value_marks), None)
@@ -205,12 +207,15 @@ def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, 
                 return
         for key, value in node.items():
             if isinstance(value, str) and _LAUNCH_TEXT.search(value) and key in node.value_marks:
-                out.extend(scalar_script(ctx, node.value_marks[key], value, env, _image(node)))
+                out.extend(scalar_script(ctx, node.value_marks[key], value, env, image))
             else:
-                _walk(ctx, env, value, command_sites, scalar_script, out, depth + 1)
-    elif isinstance(node, LineList):
-        for item in node:
-            _walk(ctx, env, item, command_sites, scalar_script, out, depth + 1)
+                _walk(ctx, env, value, command_sites, scalar_script, out, depth + 1, image)
+    elif isinstance(node, LineList):  # CI steps, dstack `commands:`: a list of shell lines
+        for item, mark in zip(node, node.item_marks, strict=True):
+            if isinstance(item, str) and _LAUNCH_TEXT.search(item):
+                out.extend(scalar_script(ctx, mark, item, env, image))
+            else:
+                _walk(ctx, env, item, command_sites, scalar_script, out, depth + 1, image)
 
 
 def _prefix(program: tuple[str, ...], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:

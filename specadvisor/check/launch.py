@@ -147,8 +147,10 @@ def find_launch(words: list[Word], image: str | None = None, depth: int = 0) -> 
                 return found
             if head in ("ssh", "su", "runuser") and " " in words[j].text and j == len(words) - 1:
                 return Nested(words[j], image)  # ssh host 'cmd ...'
-        if head in ("tmux", "screen", "watch") and len(words) > i + 1 and " " in words[-1].text:
-            return Nested(words[-1], image)
+        if head in ("tmux", "screen", "watch"):  # tmux new -d "cmd", tmux send-keys "cmd" C-m
+            spaced = [w for w in words[i + 1:] if " " in w.text]
+            if spaced:
+                return Nested(max(spaced, key=lambda w: len(w.text)), image)
         return None
     if "--" in (w.text for w in words[i:]):
         k = next(k for k in range(i, len(words)) if words[k].text == "--")
