@@ -73,6 +73,7 @@ EXPECTED.update({
     "discovery/helm/values-production-stack.yaml": [("SPEC115", 20, 34)],
     "discovery/heredoc-kubectl.sh": [],
     "discovery/heredoc-trtllm.sh": [],
+    "discovery/k8s-configmap-argo.yaml": [],
     "discovery/k8s-env-args.yaml": [("SPEC304", 16, 70)],
     "discovery/kustomize/overlays/draft/kustomization.yaml": [],
     "discovery/kustomize/overlays/draft/patch-6902.yaml": [],

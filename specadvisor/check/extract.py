@@ -393,7 +393,34 @@ def _from_k8s(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
             sites += _command_sites(ctx, _with_program(implied_program("vllm/vllm-openai"), args), None, env)
     for c in containers(doc):
         sites += container_sites(ctx, env, c)
+    data = doc.get("data")
+    if doc.get("kind") == "ConfigMap" and isinstance(data, LineDict):  # a start script mounted into the pod
+        for key, value in data.items():
+            if isinstance(value, str) and key in data.value_marks and _LAUNCH_TEXT.search(value):
+                sites += _scalar_script(ctx, data.value_marks[key], value, env, None)
+    for script in _argo_scripts(doc):  # Argo Workflows `script: {image, source: |}`
+        image = script["image"] if isinstance(script.get("image"), str) else None
+        sites += _scalar_script(ctx, script.value_marks["source"], script["source"], env, image)
     return sites
+
+
+_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server|"
+                          r"vllm/vllm-openai|llama\.cpp:server|text-generation-launcher")
+
+
+def _argo_scripts(node: Any, depth: int = 0) -> Iterable[LineDict]:
+    if depth > 40:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "script" and isinstance(value, LineDict) and isinstance(value.get("source"), str) \
+                    and "source" in value.value_marks:
+                yield value
+            else:
+                yield from _argo_scripts(value, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _argo_scripts(item, depth + 1)
 
 
 def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
