@@ -16,11 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor.check import kinds
-from specadvisor.check.launch import SHELLS, Launch, Nested, find_launch, implied_program, infer_program
-from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, nested_base, script_sites
+from specadvisor.check.commands import (
+    LAUNCH_TEXT,
+    ScriptError,
+    command_sites,
+    container_env,
+    container_sites,
+    containers,
+    exec_sites,
+    scalar_script,
+    with_program,
+    yaml_items,
+)
+from specadvisor.check.launch import implied_program, infer_program
+from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, script_sites
 from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
 from specadvisor.check.shellenv import Env
-from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
+from specadvisor.check.sites import Loc, Site, apply_vllm_spec
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
@@ -137,7 +149,7 @@ def _from_dockerfile(ctx: ScriptContext, env: Env) -> list[Site]:
     if entry is None and words[0].text.startswith("-"):
         program = implied_program(image)
         words = [Word(t, words[0].offset) for t in program] + words
-    return _exec_sites(ctx, words, image, env)
+    return exec_sites(ctx, words, image, env)
 
 
 def _docker_env(rest: str, env: Env, instr: str) -> None:
@@ -158,77 +170,6 @@ def _docker_env(rest: str, env: Env, instr: str) -> None:
 
 
 # -- exec-form commands ----------------------------------------------------------------------------
-
-
-def _exec_sites(ctx: ScriptContext, words: list[Word], image: str | None, env: Env) -> list[Site]:
-    """Sites of an exec-form command (one argument per word)."""
-    found = find_launch(words, image)
-    if isinstance(found, Launch):
-        site = site_from_command(ctx.path, found.words, ctx.where, found.image, ctx.text)
-        return [site] if site else []
-    if isinstance(found, Nested):
-        return script_sites(ctx, found.script.text, nested_base(ctx, found.script), env.copy(), found.image, 1)
-    return []
-
-
-def _scalar_script(ctx: ScriptContext, mark: NodeMark, value: str, env: Env, image: str | None,
-                   shell: bool = True) -> list[Site]:
-    """Launches in a YAML string scalar that a shell (or compose's word splitting) reads.
-
-    Block scalars are read from the raw file text, so positions are exact; a folded (`>`) block and a
-    compose command have their newlines read as blanks. Quoted and plain scalars are read from their
-    value, placed at the value's first character (exact on one line without escapes).
-    """
-    if mark.style in ("|", ">"):
-        nl = ctx.text.find("\n", mark.start, mark.end)
-        base = nl + 1 if nl >= 0 else mark.start
-        raw = ctx.text[base:mark.end]
-        if mark.style == ">" or not shell:
-            raw = raw.replace("\n", " ")
-        return script_sites(ctx, raw, base, env, image, shell_context=shell and mark.style == "|")
-    base = mark.start + (1 if mark.style in ("'", '"') else 0)
-    return script_sites(ctx, value if shell else value.replace("\n", " "), base, env, image,
-                        shell_context=shell and mark.style in ("'", '"'))
-
-
-def _items(seq: Any, env: Env, cenv: dict[str, str] | None = None) -> list[tuple[str, NodeMark]]:
-    """String items of a YAML list with their marks; `$(NAME)` (container env) and `${NAME}` expanded."""
-    if not isinstance(seq, LineList):
-        return []
-    out = []
-    for v, m in zip(seq, seq.item_marks, strict=True):
-        if isinstance(v, bool) or not isinstance(v, str | int | float):
-            continue
-        t = str(v)
-        if cenv and "$(" in t:
-            t = _KUBE_VAR.sub(lambda mm: cenv.get(mm.group(1), mm.group(0)), t)
-        if "$" in t:
-            t = expand_in_text(t, env)
-        out.append((t, m))
-    return out
-
-
-_KUBE_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
-
-
-def _command_sites(ctx: ScriptContext, items: list[tuple[str, NodeMark]], image: str | None,
-                   env: Env) -> list[Site]:
-    """Sites from an exec-form command (a list of strings, each with its mark)."""
-    if not items:
-        return []
-    if len(items) >= 3 and items[0][0].rsplit("/", 1)[-1] in SHELLS and re.fullmatch(r"-[a-z]*c[a-z]*", items[1][0]):
-        script, mark = items[2]
-        return _scalar_script(ctx, mark, script, env, image)
-    words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
-    return _exec_sites(ctx, words, image, env)
-
-
-def _with_program(program: Iterable[str], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
-    """Prefix the implied program, positioned at the first argument."""
-    prog = list(program)
-    if not prog or not items:
-        return items
-    return [(word, items[0][1]) for word in prog] + items
 
 
 # -- YAML ------------------------------------------------------------------------------------------
@@ -253,7 +194,7 @@ def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = F
     for doc in docs:
         try:
             sites += _from_doc(ctx, env, doc)
-        except _ScriptError as exc:
+        except ScriptError as exc:
             problems.append(("parse-error", exc.loc, exc.message))
     return sites, problems
 
@@ -262,7 +203,7 @@ def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     from specadvisor.check import kustomize
 
     if isinstance(doc, LineList) and kustomize.is_json6902(doc):
-        return kustomize.json6902_sites(ctx, env, doc, None, _command_sites)
+        return kustomize.json6902_sites(ctx, env, doc, None)
     if not isinstance(doc, LineDict):
         return []
     if isinstance(doc.get("deployments"), list):
@@ -278,7 +219,7 @@ def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
         return sites
     from specadvisor.check.helm import values_sites
 
-    return values_sites(ctx, env, doc, _command_sites, _scalar_script)
+    return values_sites(ctx, env, doc)
 
 
 def _from_template_lines(ctx: ScriptContext, env: Env) -> list[Site]:
@@ -294,7 +235,7 @@ def _from_template_lines(ctx: ScriptContext, env: Env) -> list[Site]:
         for doc in docs:
             try:
                 sites += _from_doc(ctx, env, doc)
-            except _ScriptError:
+            except ScriptError:
                 continue
     return sites
 
@@ -306,30 +247,6 @@ def _loc(d: Any, key: str) -> Loc | None:
     if isinstance(d, LineDict):
         return Loc(d.line_of(key), 1)
     return None
-
-
-class _ScriptError(Exception):
-    def __init__(self, loc: Loc, message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
-
-
-def containers(node: Any, depth: int = 0) -> Iterable[LineDict]:
-    """Container specs anywhere in a manifest (Deployments, Pods, CRDs such as KServe, LWS, Argo)."""
-    if depth > 40:
-        return
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("containers", "initContainers") and isinstance(value, list):
-                yield from (c for c in value if isinstance(c, LineDict))
-            elif key == "container" and isinstance(value, LineDict):
-                yield value
-            else:
-                yield from containers(value, depth + 1)
-    elif isinstance(node, list):
-        for item in node:
-            yield from containers(item, depth + 1)
 
 
 def _kserve_models(node: Any, depth: int = 0) -> Iterable[Any]:
@@ -347,65 +264,24 @@ def _kserve_models(node: Any, depth: int = 0) -> Iterable[Any]:
             yield from _kserve_models(item, depth + 1)
 
 
-def container_env(c: LineDict) -> dict[str, str]:
-    """`env: [{name, value}]` of a container (what `$(NAME)` in its command and args refers to)."""
-    out: dict[str, str] = {}
-    env = c.get("env")
-    if isinstance(env, list):
-        for e in env:
-            if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), str | int | float):
-                out[e["name"]] = str(e["value"])
-    elif isinstance(env, dict):  # compose `environment:` as a mapping
-        out.update({str(k): str(v) for k, v in env.items() if isinstance(v, str | int | float)})
-    return out
-
-
-def container_sites(ctx: ScriptContext, env: Env, c: LineDict, image: str | None = None) -> list[Site]:
-    """Sites of one container spec: command + args, the image's entrypoint when only args are given."""
-    image = image or (expand_in_text(c["image"], env) if isinstance(c.get("image"), str) else None)
-    cenv = container_env(c)
-    senv = env.copy()
-    for k, v in cenv.items():
-        senv.set(k, [Word(v, -1)])
-    if isinstance(c.get("args"), str) and "args" in c.value_marks:  # args as one string
-        program = [t for t, _ in _items(c.get("command"), env, cenv)]
-        if program and re.fullmatch(r"-[a-z]*c[a-z]*", program[-1]) and program[0].rsplit("/", 1)[-1] in SHELLS:
-            return _scalar_script(ctx, c.value_marks["args"], c["args"], senv, image)
-        mark = c.value_marks["args"]
-        words = [Word(t, mark.start) for t in program or implied_program(image)]
-        try:
-            arg_words = [w for cmd in parse_commands(c["args"], mark.start) for w in cmd.words]
-        except ShellSyntaxError as exc:
-            raise _ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
-        return _exec_sites(ctx, words + arg_words, image, senv)
-    items = _items(c.get("command"), env, cenv) + _items(c.get("args"), env, cenv)
-    if not c.get("command"):
-        items = _with_program(implied_program(image) or infer_program([t for t, _ in items]), items)
-    return _command_sites(ctx, items, image, senv)
-
-
 def _from_k8s(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     sites = []
     for m in _kserve_models(doc):
-        args = _items(m.get("args"), env)
+        args = yaml_items(m.get("args"), env)
         backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
         if backend == "vllm" and not m.get("command"):
-            sites += _command_sites(ctx, _with_program(implied_program("vllm/vllm-openai"), args), None, env)
+            sites += command_sites(ctx, with_program(implied_program("vllm/vllm-openai"), args), None, env)
     for c in containers(doc):
         sites += container_sites(ctx, env, c)
     data = doc.get("data")
     if doc.get("kind") == "ConfigMap" and isinstance(data, LineDict):  # a start script mounted into the pod
         for key, value in data.items():
-            if isinstance(value, str) and key in data.value_marks and _LAUNCH_TEXT.search(value):
-                sites += _scalar_script(ctx, data.value_marks[key], value, env, None)
+            if isinstance(value, str) and key in data.value_marks and LAUNCH_TEXT.search(value):
+                sites += scalar_script(ctx, data.value_marks[key], value, env, None)
     for script in _argo_scripts(doc):  # Argo Workflows `script: {image, source: |}`
         image = script["image"] if isinstance(script.get("image"), str) else None
-        sites += _scalar_script(ctx, script.value_marks["source"], script["source"], env, image)
+        sites += scalar_script(ctx, script.value_marks["source"], script["source"], env, image)
     return sites
-
-
-_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server|"
-                          r"vllm/vllm-openai|llama\.cpp:server|text-generation-launcher")
 
 
 def _argo_scripts(node: Any, depth: int = 0) -> Iterable[LineDict]:
@@ -449,18 +325,18 @@ def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
                 try:
                     cmds = parse_commands(raw.replace("\n", " "), base)
                 except ShellSyntaxError as exc:
-                    raise _ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
+                    raise ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
                 for c in cmds:
                     for w in c.words:
                         loc = ctx.where(w.offset)
                         items.append((w.text, NodeMark(loc.line, loc.col, w.offset, w.offset, None)))
             else:
-                items += _items(val, env)
+                items += yaml_items(val, env)
         if implied and items and items[0][0].startswith("-"):  # arguments for the image's entrypoint
-            items = _with_program(implied, items)
+            items = with_program(implied, items)
         elif not entry and items and items[0][0].startswith("-"):
-            items = _with_program(infer_program([t for t, _ in items]), items)
-        sites += _command_sites(ctx, items, image, senv)
+            items = with_program(infer_program([t for t, _ in items]), items)
+        sites += command_sites(ctx, items, image, senv)
     return sites
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from specadvisor.check.commands import LAUNCH_TEXT, command_sites, scalar_script
 from specadvisor.check.launch import implied_program, infer_program
 from specadvisor.check.script import ScriptContext
 from specadvisor.check.shellenv import Env
@@ -32,14 +33,10 @@ PLACEHOLDER = "${HELM}"
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
 _VALUES_PATH = re.compile(r"^\s*\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*(\|.*)?$", re.DOTALL)
 _DEFAULT = re.compile(r"\|\s*default\s+(\"[^\"]*\"|'[^']*'|\S+)")
-_LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server|"
-                          r"vllm/vllm-openai|llama\.cpp:server|text-generation-launcher")
 MAX_DEPTH = 24
 # A chart's model setting beside its flag list (`model: X` + `extraArgs: [...]`), read as the --model flag.
 _MODEL_KEYS = ("model", "modelName", "modelURL", "modelId", "model_id", "modelPath", "servedModel")
 
-CommandSites = Callable[[ScriptContext, list[tuple[str, NodeMark]], "str | None", Env], list[Site]]
-ScalarScript = Callable[..., list[Site]]
 
 # production-stack `vllmConfig` keys and the flags its template turns them into (deployment-vllm-multi.yaml).
 PRODUCTION_STACK_FLAGS = {
@@ -134,17 +131,16 @@ def parseable_blocks(text: str) -> Iterable[str]:
         i += 1
 
 
-def values_sites(ctx: ScriptContext, env: Env, doc: LineDict, command_sites: CommandSites,
-                 scalar_script: ScalarScript) -> list[Site]:
+def values_sites(ctx: ScriptContext, env: Env, doc: LineDict) -> list[Site]:
     """Launches a chart's values file sets."""
     sites: list[Site] = []
     spec = doc.get("servingEngineSpec")
     if isinstance(spec, dict) and isinstance(spec.get("modelSpec"), list):
         for model in spec["modelSpec"]:
             if isinstance(model, LineDict):
-                sites += _production_stack(ctx, env, model, command_sites)
+                sites += _production_stack(ctx, env, model)
         return sites
-    _walk(ctx, env, doc, command_sites, scalar_script, sites, 0, None)
+    _walk(ctx, env, doc, sites, 0, None)
     return sites
 
 
@@ -168,7 +164,7 @@ def _list_items(seq: Any) -> list[tuple[str, NodeMark]]:
             if isinstance(v, str | int | float) and not isinstance(v, bool)]
 
 
-def _production_stack(ctx: ScriptContext, env: Env, model: LineDict, command_sites: CommandSites) -> list[Site]:
+def _production_stack(ctx: ScriptContext, env: Env, model: LineDict) -> list[Site]:
     url = model.get("modelURL")
     if not isinstance(url, str) or "modelURL" not in model.value_marks:
         return []
@@ -183,8 +179,7 @@ def _production_stack(ctx: ScriptContext, env: Env, model: LineDict, command_sit
     return command_sites(ctx, items, _image(model), env)
 
 
-def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, scalar_script: ScalarScript,
-          out: list[Site], depth: int, image: str | None) -> None:
+def _walk(ctx: ScriptContext, env: Env, node: Any, out: list[Site], depth: int, image: str | None) -> None:
     """Launches anywhere in a values-like tree; `image` is the nearest enclosing image setting."""
     if depth > MAX_DEPTH:
         return
@@ -206,16 +201,16 @@ def _walk(ctx: ScriptContext, env: Env, node: Any, command_sites: CommandSites, 
                 out.extend(found)
                 return
         for key, value in node.items():
-            if isinstance(value, str) and _LAUNCH_TEXT.search(value) and key in node.value_marks:
+            if isinstance(value, str) and LAUNCH_TEXT.search(value) and key in node.value_marks:
                 out.extend(scalar_script(ctx, node.value_marks[key], value, env, image))
             else:
-                _walk(ctx, env, value, command_sites, scalar_script, out, depth + 1, image)
+                _walk(ctx, env, value, out, depth + 1, image)
     elif isinstance(node, LineList):  # CI steps, dstack `commands:`: a list of shell lines
         for item, mark in zip(node, node.item_marks, strict=True):
-            if isinstance(item, str) and _LAUNCH_TEXT.search(item):
+            if isinstance(item, str) and LAUNCH_TEXT.search(item):
                 out.extend(scalar_script(ctx, mark, item, env, image))
             else:
-                _walk(ctx, env, item, command_sites, scalar_script, out, depth + 1, image)
+                _walk(ctx, env, item, out, depth + 1, image)
 
 
 def _prefix(program: tuple[str, ...], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:

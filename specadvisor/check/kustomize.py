@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from specadvisor.check.commands import command_sites, container_sites, containers
 from specadvisor.check.launch import IMAGE_ENTRYPOINTS, implied_program, infer_program
 from specadvisor.check.script import ScriptContext
 from specadvisor.check.shell import LineIndex
@@ -27,7 +28,6 @@ _OP_PATH = re.compile(r"^(?P<c>.*/containers/(?:\d+|-)|/spec/predictor/model)/(?
 _ENGINE_IMAGE = re.compile(r"vllm|sglang|llama\.cpp|tensorrt-llm|text-generation-inference", re.IGNORECASE)
 
 MAX_INLINE = 64  # inline patches read per kustomization (each is parsed as its own padded document)
-CommandSites = Callable[[ScriptContext, list[tuple[str, NodeMark]], "str | None", Env], list[Site]]
 FromDoc = Callable[[ScriptContext, Env, Any], list[Site]]
 
 
@@ -69,7 +69,6 @@ def _sub_context(ctx: ScriptContext, mark: NodeMark, value: str) -> ScriptContex
 
 
 def kustomization_sites(ctx: ScriptContext, env: Env, doc: LineDict, from_doc: FromDoc) -> list[Site]:
-    from specadvisor.check.extract import _command_sites
     from specadvisor.errors import InputFileError
     from specadvisor.yamlio import load_yaml_documents
 
@@ -93,7 +92,7 @@ def kustomization_sites(ctx: ScriptContext, env: Env, doc: LineDict, from_doc: F
             continue  # kustomize itself reports a patch it cannot read; this is not a launch
         for d in docs:
             if isinstance(d, LineList) and is_json6902(d):
-                sites += json6902_sites(sub, env, d, image, _command_sites)
+                sites += json6902_sites(sub, env, d, image)
             elif isinstance(d, LineDict):
                 sites += patch_doc_sites(sub, env, d, image, from_doc)
     return sites
@@ -101,8 +100,6 @@ def kustomization_sites(ctx: ScriptContext, env: Env, doc: LineDict, from_doc: F
 
 def patch_doc_sites(ctx: ScriptContext, env: Env, doc: LineDict, image: str | None, from_doc: FromDoc) -> list[Site]:
     """A strategic-merge patch: its containers, with the kustomization's image when they name none."""
-    from specadvisor.check.extract import container_sites, containers
-
     if not ("apiVersion" in doc and "kind" in doc):
         return from_doc(ctx, env, doc)
     sites: list[Site] = []
@@ -111,8 +108,7 @@ def patch_doc_sites(ctx: ScriptContext, env: Env, doc: LineDict, image: str | No
     return sites
 
 
-def json6902_sites(ctx: ScriptContext, env: Env, ops: LineList, image: str | None,
-                   command_sites: CommandSites) -> list[Site]:
+def json6902_sites(ctx: ScriptContext, env: Env, ops: LineList, image: str | None) -> list[Site]:
     """The command and args a JSON 6902 patch gives each container it touches."""
     groups: dict[str, dict[str, Any]] = {}
     for op in ops:
@@ -122,8 +118,6 @@ def json6902_sites(ctx: ScriptContext, env: Env, ops: LineList, image: str | Non
         if not m:
             if isinstance(op.get("value"), LineDict) and op["path"].rstrip("/").rsplit("/", 1)[-1].isdigit() \
                     and "/containers/" in op["path"]:
-                from specadvisor.check.extract import container_sites
-
                 groups.setdefault(op["path"], {"sites": container_sites(ctx, env, op["value"], image)})
             continue
         g = groups.setdefault(m.group("c"), {"command": [], "args": [], "image": None})

@@ -244,11 +244,11 @@ def _call(ctx: ScriptContext, fn: _Function, args: list[Word], env: Env, image: 
     try:
         return _run(ctx, fn.body, env, image, depth + 1, shell_context, functions)
     finally:
-        for n, v in saved.items():
+        for name, v in saved.items():
             if v is None:
-                env.unset(n)
+                env.unset(name)
             else:
-                env.vars[n] = v
+                env.vars[name] = v
 
 
 def _merge_written(sites: list[Site], written: dict[str, list[Site]]) -> list[Site]:
