@@ -361,3 +361,14 @@ def test_chart_values_with_a_model_key_beside_the_flag_list(tmp_path):
     assert problems == []
     assert [(s.engine, s.values.get("target"), s.values.get("method"), s.values.get("engine_version")) for s in sites] \
         == [("vllm", "Qwen/Qwen3-8B", "ngram", "0.11.2")]
+
+
+def test_a_helm_if_else_keeps_the_first_branch_only(tmp_path):
+    tpl = tmp_path / "chart" / "templates" / "deploy.yaml"
+    tpl.parent.mkdir(parents=True)
+    tpl.write_text("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+                   "        - name: vllm\n          image: vllm/vllm-openai:v0.11.0\n          command:\n"
+                   "          {{- if .Values.lmcache }}\n          - /opt/venv/bin/vllm\n          {{- else }}\n"
+                   "          - vllm\n          {{- end }}\n          - serve\n          - {{ .Values.model | quote }}\n")
+    sites, problems = extract_file(tpl)
+    assert problems == [] and [(s.engine, s.values.get("target")) for s in sites] == [("vllm", "${HELM}")]

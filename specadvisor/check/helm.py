@@ -82,19 +82,39 @@ def _lookup(values: Any, path: str) -> Any:
 
 
 def render_template(text: str, directory: Path | None) -> str:
-    """The template with its actions removed or replaced, every line where it was (linear time)."""
+    """The template with its actions removed or replaced, every line where it was (linear time).
+
+    Of an `if ... else ... end`, only the first branch is kept: a chart's `if`/`else` usually picks
+    one of two forms of the same argument (`--enable-prefix-caching` or `--no-enable-prefix-caching`),
+    and keeping both would make one launch look like two conflicting ones.
+    """
     values = _values_for(directory)
     # An action over several lines (a {{/* comment */}}) keeps only its newlines.
     text = _ACTION.sub(lambda m: "\n" * m.group(0).count("\n") if "\n" in m.group(0) else m.group(0), text)
     out: list[str] = []
+    skipping: list[bool] = []  # per open block: inside an else branch
     for line in text.splitlines(keepends=True):
-        if "{{" not in line:
+        newline = "\n" if line.endswith("\n") else ""
+        if "{{" in line and not _ACTION.sub("", line).strip():  # only actions: {{- if }}, {{- end }}, toYaml
+            for m in _ACTION.finditer(line):
+                word = m.group(1).strip().split(" ", 1)[0] if m.group(1).strip() else ""
+                if word in _OPENERS:
+                    skipping.append(False)
+                elif word == "else" and skipping:
+                    skipping[-1] = True
+                elif word == "end" and skipping:
+                    skipping.pop()
+            out.append(newline)
+        elif any(skipping):
+            out.append(newline)
+        elif "{{" not in line:
             out.append(line)
-        elif not _ACTION.sub("", line).strip():
-            out.append("\n" if line.endswith("\n") else "")  # only actions: {{- if }}, {{- end }}, toYaml
         else:
             out.append(_ACTION.sub(lambda m: _render_action(m.group(1), values), line))
     return "".join(out)
+
+
+_OPENERS = frozenset({"if", "with", "range", "define", "block"})
 
 
 def _render_action(action: str, values: Any) -> str:
