@@ -372,3 +372,23 @@ def test_a_helm_if_else_keeps_the_first_branch_only(tmp_path):
                    "          - vllm\n          {{- end }}\n          - serve\n          - {{ .Values.model | quote }}\n")
     sites, problems = extract_file(tpl)
     assert problems == [] and [(s.engine, s.values.get("target")) for s in sites] == [("vllm", "${HELM}")]
+
+
+_FRAGMENTS = ["vllm serve m ", "llama-server -m a.gguf -md b.gguf ", "docker run img ", "A=1 ", "${A:-x} ", '"${a[@]}" ',
+              "a=(", ")", "<<EOF\n", "EOF\n", "<<'X'\n", "X\n", "$(", "`", "'", '"', "\\\n", "\\  \n", "\n", "  --tp 2",
+              "{{ .Values.x }}", "{{- if .a }}\n", "{{- end }}\n", "```bash\n", "```\n", "f() {", "}", "; ", "| ", "&& ",
+              "eval ", "bash -c ", "--speculative-config '{\"model\": \"d\"}' ", "#", "$1 ", "shift ", "export X=y "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40), st.sampled_from(["s.sh", "Makefile", "x.bat", "README.md",
+                                                                           "templates/t.yaml", "Dockerfile"]))
+def test_discovery_never_raises_on_any_text(tmp_path_factory, parts, name):
+    d = tmp_path_factory.mktemp("fuzz")
+    p = d / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text("".join(parts))
+    sites, problems = extract_file(p, markdown=True)
+    for s in sites:
+        for _, loc, _ in s.problems:
+            assert loc.line >= 1 and loc.col >= 1
