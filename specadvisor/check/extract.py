@@ -10,7 +10,6 @@ is not broken YAML, so it is read as far as it can be and never reported as unre
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from specadvisor.check.commands import (
     container_env,
     container_sites,
     containers,
-    exec_sites,
     scalar_script,
     with_program,
     yaml_items,
 )
+from specadvisor.check.dockerfile import dockerfile_sites
 from specadvisor.check.launch import implied_program, infer_program
 from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, script_sites
 from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
@@ -52,7 +51,7 @@ def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[P
     if kind == "yaml":
         return _from_yaml(ctx, env, helm=kinds.is_helm_template(path, text))
     if kind == "dockerfile":
-        return _from_dockerfile(ctx, env), []
+        return dockerfile_sites(ctx, env), []
     if kind == "env":
         return [], []
     if kind == "windows":
@@ -78,98 +77,6 @@ def _context(path: str, text: str, directory: Path | None) -> ScriptContext:
     ctx.yaml_reader = lambda pth, t: _from_yaml(_context(pth, t, directory), Env(dotenv(directory)),
                                                 quiet=True)[0]
     return ctx
-
-
-# -- Dockerfile ------------------------------------------------------------------------------------
-
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT|ENV|ARG)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
-
-
-def _from_dockerfile(ctx: ScriptContext, env: Env) -> list[Site]:
-    """The container's launch: ENTRYPOINT and CMD (exec or shell form) of the last stage.
-
-    ENV and ARG values are what the shell form (`/bin/sh -c`) expands; the exec form expands nothing.
-    A CMD of arguments only runs the base image's entrypoint (vllm/vllm-openai: `vllm serve`).
-    """
-    text = ctx.text
-    image = None
-    parts: dict[str, tuple[str, list[Word] | None, int]] = {}  # instr -> (raw, exec words, offset)
-    lines = text.splitlines(keepends=True)
-    offset = 0
-    i = 0
-    while i < len(lines):
-        start = offset
-        body = lines[i]
-        while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
-            i += 1
-            body += lines[i]
-        offset = start + len(body)
-        i += 1
-        m = _INSTR.match(body)
-        if not m:
-            continue
-        instr, rest = m.group(1).upper(), m.group(2)
-        rest_off = start + m.start(2)
-        if instr == "FROM":
-            from_words = expand_in_text(rest, env).split()
-            image = next((w for w in from_words if not w.startswith("--")), None)
-            parts = {}
-            continue
-        if instr in ("ENV", "ARG"):
-            _docker_env(rest, env, instr)
-            continue
-        if rest.lstrip().startswith("["):
-            try:
-                items = json.loads(rest.replace("\\\n", " ").replace("\\\r\n", " "))
-            except json.JSONDecodeError:
-                items = None
-            if isinstance(items, list) and all(isinstance(x, str) for x in items):
-                ws, pos = [], rest_off
-                for x in items:
-                    found = text.find(json.dumps(x), pos, offset)
-                    at = found if found >= 0 else pos
-                    ws.append(Word(x, at))
-                    pos = at + 1
-                parts[instr] = (rest, ws, rest_off)
-                continue
-            if rest.rstrip().endswith("]"):
-                site = Site(ctx.path, "unknown", ctx.where(rest_off))
-                site.problems.append(("parse-error", site.start, f"{instr} looks like an exec-form JSON array "
-                                                                 "but does not parse"))
-                return [site]
-        parts[instr] = (rest, None, rest_off)
-    entry, cmd = parts.get("ENTRYPOINT"), parts.get("CMD")
-    if entry is not None and entry[1] is None:  # shell-form ENTRYPOINT ignores CMD
-        return script_sites(ctx, ctx.text[entry[2]:entry[2] + len(entry[0])], entry[2], env, image)
-    if entry is None and cmd is not None and cmd[1] is None:
-        return script_sites(ctx, ctx.text[cmd[2]:cmd[2] + len(cmd[0])], cmd[2], env, image)
-    words = (entry[1] or [] if entry else []) + (cmd[1] or [] if cmd else [])
-    if not words:
-        return []
-    if entry is None and words[0].text.startswith("-"):
-        program = implied_program(image)
-        words = [Word(t, words[0].offset) for t in program] + words
-    return exec_sites(ctx, words, image, env)
-
-
-def _docker_env(rest: str, env: Env, instr: str) -> None:
-    try:
-        cmds = parse_commands(rest)
-    except ShellSyntaxError:
-        return
-    ws = [w for c in cmds for w in c.words]
-    if len(ws) >= 2 and "=" not in ws[0].text and instr == "ENV":  # legacy `ENV NAME value`
-        env.set(ws[0].text, [Word(" ".join(w.text for w in ws[1:]), -1)])
-        return
-    for w in ws:
-        name, eq, value = w.text.partition("=")
-        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            if instr == "ARG" and env.get(name) is not None:
-                continue
-            env.set(name, [Word(expand_in_text(value, env), -1)])
-
-
-# -- exec-form commands ----------------------------------------------------------------------------
 
 
 # -- YAML ------------------------------------------------------------------------------------------
