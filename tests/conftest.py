@@ -37,7 +37,7 @@ settings.load_profile("specadvisor")
 
 @pytest.fixture(scope="session")
 def catalog():
-    from specadvisor.catalog import load_catalog
+    from specadvisor.catalog.core import load_catalog
 
     return load_catalog()
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.calibration import load_calibration
-from specadvisor.calibration_csv import KNOWN_COLUMNS, import_csv, match_hardware, match_model
-from specadvisor.cli import app
+from specadvisor.calibration.csv_import import KNOWN_COLUMNS, import_csv, match_hardware, match_model
+from specadvisor.calibration.rows import load_calibration
+from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError
 
 

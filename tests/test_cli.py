@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from specadvisor import __version__
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 LLAMA_3X_DRAFTS = ("meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.1-8B-Instruct")

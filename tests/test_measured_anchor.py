@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.acceptance import logit
-from specadvisor.advisor import Workload, compare
-from specadvisor.cli import app
+from specadvisor.advise.advisor import Workload, compare
+from specadvisor.cli.app import app
+from specadvisor.model.acceptance import logit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "measure" / "vllm_v1.prom"
 TARGET = "meta-llama/Llama-3.1-70B-Instruct"

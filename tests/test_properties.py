@@ -24,17 +24,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specadvisor.advisor import Workload, compare
-from specadvisor.catalog import load_catalog, load_catalog_file
+from specadvisor.advise.advisor import Workload, compare
+from specadvisor.catalog.core import load_catalog, load_catalog_file
 from specadvisor.check.extract import extract_file
 from specadvisor.check.shell import ShellSyntaxError, commands, line_col, split_words
-from specadvisor.coefficients import ENGINES, TASKS
 from specadvisor.errors import InputFileError, SpecAdvisorError
 from specadvisor.measure.analysis import analyze, counts_from_text, report_dict
 from specadvisor.measure.counts import MeasureError
 from specadvisor.measure.logs import parse_log
 from specadvisor.measure.prometheus import counts_from_snapshot, parse_exposition
 from specadvisor.measure.sources import SourceText, _decode
+from specadvisor.model.coefficients import ENGINES, TASKS
 from specadvisor.yamlio import load_yaml_text
 
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -212,8 +212,8 @@ def test_extract_file_never_raises(text: str, name: str) -> None:
 @pytest.fixture(scope="module")
 def check_env() -> tuple[Any, Any, Any, Any]:
     from specadvisor.check.config import CheckConfig
-    from specadvisor.coefficients import load_coefficients
-    from specadvisor.rules import load_rules
+    from specadvisor.model.coefficients import load_coefficients
+    from specadvisor.rules.engine import load_rules
 
     return load_catalog(), load_coefficients(), load_rules(), CheckConfig()
 

@@ -9,7 +9,7 @@ import pytest
 
 from specadvisor import paths
 from specadvisor.errors import InputFileError
-from specadvisor.rules import (
+from specadvisor.rules.engine import (
     CHECK_KINDS,
     SCOPE_FACTS,
     SEVERITIES,

@@ -9,14 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from specadvisor.catalog import Catalog
+from specadvisor.catalog.core import Catalog
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.extract import extract_file
 from specadvisor.check.facts import site_facts
 from specadvisor.check.sites import Loc
-from specadvisor.coefficients import Coefficients
 from specadvisor.errors import UsageError
-from specadvisor.rules import SEVERITY_ORDER, Rule, RuleSet, evaluate
+from specadvisor.model.coefficients import Coefficients
+from specadvisor.rules.engine import SEVERITY_ORDER, Rule, RuleSet, evaluate
 from specadvisor.yamlio import read_text_file
 
 # Files a directory walk picks up; a file named on the command line is always checked.

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from specadvisor.catalog import Catalog, ModelSpec, split_model_ref
+from specadvisor.catalog.core import Catalog, ModelSpec, split_model_ref
 from specadvisor.hub.config import Derivation, HubConfigError, spec_from_config
 from specadvisor.hub.discover import DEFAULT_MAX_CANDIDATES, fetch_records, find_candidates
 from specadvisor.hub.errors import HubError, HubGatedError, HubUnavailableError

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specadvisor.acceptance import features, pair_features, relation
-from specadvisor.catalog import Catalog, ModelRef
-from specadvisor.coefficients import ENGINES, TASKS, Coefficients
-from specadvisor.compat import tokenizer_verdict
+from specadvisor.catalog.core import Catalog, ModelRef
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.errors import InputFileError, SpecAdvisorError
 from specadvisor.measure.counts import K_MAX
+from specadvisor.model.acceptance import features, pair_features, relation
+from specadvisor.model.coefficients import ENGINES, TASKS, Coefficients
+from specadvisor.model.compat import tokenizer_verdict
+from specadvisor.model.speedup import alpha_from_tau
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
-from specadvisor.speedup import alpha_from_tau
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.yamlio import load_yaml_file
 
 # Typical context of the benchmark prompts when a source does not say (MT-Bench/HumanEval-style
@@ -94,7 +94,7 @@ class CalibrationRow:
         that ends drafts where the draft is unsure approximates the best fixed length); unstated, the best k."""
         if self.k is not None and not self.k_adaptive:
             return self.k
-        from specadvisor.speedup import best_k
+        from specadvisor.model.speedup import best_k
 
         cap = self.k or max(curve)
         return best_k({k: s for k, s in curve.items() if k <= cap})
@@ -170,10 +170,10 @@ def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[C
     A `.csv` in the layout of published-dev.csv is mapped onto the catalog by `calibration_csv`
     (rows it cannot map are left out; `import_csv` says which and why)."""
     if str(path).lower().endswith(".csv"):
-        from specadvisor.calibration_csv import import_csv
+        from specadvisor.calibration.csv_import import import_csv
 
         if catalog is None:
-            from specadvisor.catalog import load_catalog
+            from specadvisor.catalog.core import load_catalog
 
             catalog = load_catalog()
         return import_csv(path, catalog).rows

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specadvisor.calibration import DEFAULT_CONTEXT, CalibrationRow
-from specadvisor.catalog import Catalog, Hardware, ModelSpec
-from specadvisor.coefficients import ENGINES
+from specadvisor.calibration.rows import DEFAULT_CONTEXT, CalibrationRow
+from specadvisor.catalog.core import Catalog, Hardware, ModelSpec
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.errors import InputFileError
 from specadvisor.measure.counts import K_MAX
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
+from specadvisor.model.coefficients import ENGINES
 
 REQUIRED_COLUMNS = ("source_id", "target_model", "draft_model", "hardware", "speedup")
 KNOWN_COLUMNS = (

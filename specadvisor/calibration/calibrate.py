@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from specadvisor.calibration import load_calibration, rows_summary
-from specadvisor.calibration_csv import import_csv
-from specadvisor.catalog import Catalog
-from specadvisor.fidelity import held_out, loso_folds, metrics
-from specadvisor.fit import choose_bands, fit, rebanded, write_fitted
+from specadvisor.calibration.csv_import import import_csv
+from specadvisor.calibration.fidelity import held_out, loso_folds, metrics
+from specadvisor.calibration.fit import choose_bands, fit, rebanded, write_fitted
+from specadvisor.calibration.rows import load_calibration, rows_summary
+from specadvisor.catalog.core import Catalog
 
 # Share of rows whose measured speedup the band should contain.
 BAND_COVERAGE = 0.75

@@ -17,7 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from specadvisor.catalog import ModelSpec, load_catalog_file
+from specadvisor.catalog.core import ModelSpec, load_catalog_file
 from specadvisor.errors import InputFileError, UsageError
 from specadvisor.yamlio import read_text_file
 

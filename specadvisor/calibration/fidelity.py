@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from specadvisor.acceptance import relation
-from specadvisor.calibration import CalibrationRow, _ref
-from specadvisor.catalog import Catalog
-from specadvisor.compat import tokenizer_verdict
-from specadvisor.fit import Residual, fit, predict, with_bands
+from specadvisor.calibration.fit import Residual, fit, predict, with_bands
+from specadvisor.calibration.rows import CalibrationRow, _ref
+from specadvisor.catalog.core import Catalog
+from specadvisor.model.acceptance import relation
+from specadvisor.model.compat import tokenizer_verdict
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor import __version__, paths
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format, format_spec
 from specadvisor.errors import InputFileError, UnknownHardwareError, UnknownModelError
 from specadvisor.schema import Field, line_of, validate_mapping
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format, format_spec
 from specadvisor.yamlio import load_yaml_file
 
 DOMAINS = ("general", "chat", "code", "math", "reasoning", "speech", "translation")

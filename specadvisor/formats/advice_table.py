@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from specadvisor.advisor import Advice
-from specadvisor.catalog import Hardware, ModelSpec
-from specadvisor.rules import Rule
+from specadvisor.advise.advisor import Advice
+from specadvisor.catalog.core import Hardware, ModelSpec
+from specadvisor.rules.engine import Rule
 
 _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
                   "speculate": "green", "skip-speculation": "red"}

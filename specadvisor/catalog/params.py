@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specadvisor.catalog import ModelSpec
+from specadvisor.catalog.core import ModelSpec
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from specadvisor.acceptance import estimate_alpha, is_distilled_for, logit, relation, sigmoid
-from specadvisor.catalog import Catalog, Hardware, ModelRef
-from specadvisor.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
-from specadvisor.compat import engine_verdict, tokenizer_verdict
-from specadvisor.costs import Deployment, forward_cost, max_concurrent_sequences, memory_gb, round_overhead_ms
+from specadvisor.catalog.core import Catalog, Hardware, ModelRef
+from specadvisor.catalog.weights import WEIGHT_FORMATS
 from specadvisor.errors import UsageError
-from specadvisor.rules import VERDICTS, Reason, RuleSet, load_rules
-from specadvisor.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
-from specadvisor.weights import WEIGHT_FORMATS
+from specadvisor.model.acceptance import estimate_alpha, is_distilled_for, logit, relation, sigmoid
+from specadvisor.model.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
+from specadvisor.model.compat import engine_verdict, tokenizer_verdict
+from specadvisor.model.costs import Deployment, forward_cost, max_concurrent_sequences, memory_gb, round_overhead_ms
+from specadvisor.model.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
+from specadvisor.rules.engine import VERDICTS, Reason, RuleSet, load_rules
 
 # The what-if weight formats offered for every candidate draft (the article's trade-off 4), in the
 # formats each engine actually loads: llama.cpp runs GGUF quants, MLX its 8/4-bit affine quants, TPUs
@@ -196,7 +196,7 @@ def round_costs(
     c: CostCoefficients,
     target_costs: dict[tuple[int, int], float] | None = None,
 ) -> RoundCosts:
-    """The costs of one speculative round for this pair and workload (see `specadvisor.costs`)."""
+    """The costs of one speculative round for this pair and workload (see `specadvisor.model.costs`)."""
     dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
     # The draft's weights and KV cache take memory from the target's KV cache, so at high concurrency
     # speculation runs fewer sequences at once than plain decoding. Compare token throughput at each

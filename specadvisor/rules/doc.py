@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from specadvisor.rules import Rule
+from specadvisor.rules.engine import Rule
 
 _AREAS = (("SPEC1", "Compatibility"), ("SPEC2", "Performance"), ("SPEC3", "Engine configuration"))
 _SCOPES = {"candidate": "recommend/compare, per draft", "workload": "recommend/compare, per workload",

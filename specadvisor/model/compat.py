@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specadvisor.catalog import ModelSpec
+from specadvisor.catalog.core import ModelSpec
 
 # identical: same tokenizer and same embedding rows. identical-padded: same tokenizer, different rows.
 # superset: one tokenizer adds tokens to the other; shared ids agree. different: ids do not agree.

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from specadvisor.cli import CatalogOpt, _catalog, _run, app
+from specadvisor.cli.common import CatalogOpt, load_catalog_opt, run_guarded
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
 
 
@@ -44,7 +44,6 @@ Suppress one finding with a comment on its line (or the line above): # specadvis
 """
 
 
-@app.command(epilog=_EPILOG)
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check.")],
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="auto = github under GitHub Actions, else text.")]
@@ -72,9 +71,9 @@ def check(
         from specadvisor.check.config import CheckConfig, find_config, load_config, rule_matches
         from specadvisor.check.output import render_github, render_json, render_sarif, render_text
         from specadvisor.check.run import check_paths, rules_for_output
-        from specadvisor.coefficients import load_coefficients
         from specadvisor.errors import SpecAdvisorError, UsageError
-        from specadvisor.rules import load_rules
+        from specadvisor.model.coefficients import load_coefficients
+        from specadvisor.rules.engine import load_rules
 
         rules = load_rules()
         cfg_path = config or find_config(Path.cwd())
@@ -94,7 +93,7 @@ def check(
         for sel in (*(select or ()), *(ignore or ())):
             if not any(rule_matches(r, sel) for r in rules.rules):
                 raise UsageError(f"--select/--ignore: no rule matches {sel!r}")
-        cat = _catalog(catalog)
+        cat = load_catalog_opt(catalog)
         try:
             cat.hardware_by_name(cfg.defaults.hardware)  # fail early on a bad hardware name
         except SpecAdvisorError as exc:
@@ -130,7 +129,7 @@ def check(
         typer.echo(summary, err=True)
         return EXIT_FINDINGS if result.failed(cfg.fail_on) and not exit_zero else EXIT_OK
 
-    code = _run(go)
+    code = run_guarded(go)
     raise typer.Exit(code)
 
 
@@ -178,3 +177,8 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to `app`."""
+    app.command(epilog=_EPILOG)(check)

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from specadvisor import paths
-from specadvisor.acceptance import logit, sigmoid
-from specadvisor.advisor import ResolvedWorkload, round_costs, speedup_band
-from specadvisor.calibration import CalibrationRow, _ref, row_alpha_features
-from specadvisor.catalog import Catalog, ModelRef
-from specadvisor.coefficients import Coefficients, parse_coefficients
-from specadvisor.speedup import RoundCosts, speedup_curve
+from specadvisor.advise.advisor import ResolvedWorkload, round_costs, speedup_band
+from specadvisor.calibration.rows import CalibrationRow, _ref, row_alpha_features
+from specadvisor.catalog.core import Catalog, ModelRef
+from specadvisor.model.acceptance import logit, sigmoid
+from specadvisor.model.coefficients import Coefficients, parse_coefficients
+from specadvisor.model.speedup import RoundCosts, speedup_curve
 from specadvisor.yamlio import load_yaml_file
 
 ALPHA_SCALE = 0.3  # typical logit residual: puts alpha and speedup errors on comparable scales
@@ -171,7 +171,7 @@ class Objective:
 
     def residuals(self, x: np.ndarray, co: Coefficients | None = None) -> list[Residual]:
         co = co or self.coefficients(x)
-        from specadvisor.acceptance import coefficient_vector
+        from specadvisor.model.acceptance import coefficient_vector
 
         cv = coefficient_vector(co.acceptance)
         band = co.acceptance.band_logit

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from specadvisor.catalog import Catalog, ModelRef, ModelSpec
-from specadvisor.coefficients import AcceptanceCoefficients
+from specadvisor.catalog.core import Catalog, ModelRef, ModelSpec
+from specadvisor.model.coefficients import AcceptanceCoefficients
 
 
 def logit(p: float) -> float:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specadvisor.catalog import Hardware, ModelRef
-from specadvisor.coefficients import CostCoefficients
-from specadvisor.weights import canonical_format, format_spec
+from specadvisor.catalog.core import Hardware, ModelRef
+from specadvisor.catalog.weights import canonical_format, format_spec
+from specadvisor.model.coefficients import CostCoefficients
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from specadvisor.cli import CatalogOpt, Engine, OutputFormat, Task, _dump, _run, app
+from specadvisor.cli.common import CatalogOpt, Engine, OutputFormat, Task, dump, run_guarded
 
 _MEASURE_EPILOG = """\
 Examples:
@@ -42,7 +42,6 @@ class MeasureFormat(StrEnum):
     json = "json"
 
 
-@app.command(epilog=_MEASURE_EPILOG)
 def measure(
     source: Annotated[str | None, typer.Argument(
         help="Prometheus exposition file, engine log file, '-' for stdin, or an http(s):// /metrics URL.")] = None,
@@ -92,7 +91,7 @@ def measure(
                              progress=progress)
         cat = None
         if target or draft or save or catalog:
-            from specadvisor.catalog import load_catalog
+            from specadvisor.catalog.core import load_catalog
 
             cat = load_catalog(catalog or ())
         eng = engine.value if engine is not None else m.engine
@@ -116,10 +115,15 @@ def measure(
             typer.echo(f"appended row {number} to {save}" + (" (file rewritten: its comments were not kept)"
                                                               if rewritten else ""), err=True)
         if fmt is MeasureFormat.json:
-            _dump(report, OutputFormat.json)
+            dump(report, OutputFormat.json)
         else:
             from specadvisor.measure.render import render_report
 
             render_report(report)
 
-    _run(go)
+    run_guarded(go)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to `app`."""
+    app.command(epilog=_MEASURE_EPILOG)(measure)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specadvisor.advisor import Advice, CandidateResult
+from specadvisor.advise.advisor import Advice, CandidateResult
 
 SCHEMA_VERSION = 1
 

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from specadvisor.catalog import ModelRef
-from specadvisor.errors import UsageError
+from specadvisor.catalog.core import ModelRef
+from specadvisor.errors import SpecAdvisorError, UsageError
+from specadvisor.vocab import Verdict
+
+if TYPE_CHECKING:
+    from specadvisor.advise.advisor import Advice
+    from specadvisor.catalog.core import Catalog
+
+# Verdicts a candidate may have and still be emitted as the deployment's draft.
+USABLE_VERDICTS = (Verdict.recommended.value, Verdict.marginal.value)
 
 EMIT_ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp")
 
@@ -77,3 +87,22 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int)
         body = " ".join(shlex.quote(x) for x in cmd)
         notes.append("# GGUF file names are placeholders; newer builds name the flags --spec-draft-n-max/--spec-draft-n-min")
     return "\n".join([*notes, body]) + "\n"
+
+
+@dataclass(frozen=True)
+class EmittedConfig:
+    """The config for the best usable candidate, and the one-line prediction it carries."""
+
+    text: str
+    prediction: str
+
+
+def emit_best(engine: str, advice: Advice, catalog: Catalog) -> EmittedConfig:
+    """Emit the engine config for the best usable candidate of `advice` (ranked order, verdict usable)."""
+    usable = [c for c in advice.candidates if c.compatible and c.verdict in USABLE_VERDICTS]
+    if not usable:
+        raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
+    best = usable[0]
+    text = emit_config(engine, advice.target, catalog.model(best.draft), best.k, advice.workload.tp)
+    return EmittedConfig(text, f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-"
+                               f"{best.speedup_high:.2f}x) at k={best.k}, estimate")

@@ -13,10 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from specadvisor.cli import OutputFormat, _dump, _emit_or_render, _run, app
+from specadvisor.cli.common import OutputFormat, dump, render_or_emit, run_guarded
 
 catalog_app = typer.Typer(help="Edit user catalog files.", no_args_is_help=True)
-app.add_typer(catalog_app, name="catalog")
 
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Read only the Hub metadata cache; make no request.")]
 RevisionOpt = Annotated[str, typer.Option("--revision", help="Branch, tag or commit of the repo.")]
@@ -51,22 +50,22 @@ def hub_extend(cat: Any, target: str, drafts: Sequence[str] | None, *, hub_only:
 
 def render_with_hub(advice: Any, fmt: OutputFormat, emit: Any, cat: Any, res: Any, by_k: bool = False) -> None:
     if emit is not None or fmt is OutputFormat.table:
-        _emit_or_render(advice, fmt, emit, cat, by_k=by_k)
+        render_or_emit(advice, fmt, emit, cat, by_k=by_k)
         if emit is None:
             _render_checks(advice, res)
         return
-    from specadvisor.report import advice_to_dict
+    from specadvisor.advise.report import advice_to_dict
 
     data = advice_to_dict(advice)
     data["hub"] = res.to_dict(shown=[c.draft_id for c in advice.candidates])
-    _dump(data, fmt)
+    dump(data, fmt)
 
 
 def _render_checks(advice: Any, res: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from specadvisor.render import _console
+    from specadvisor.formats.advice_table import _console
 
     shown = [c.draft_id for c in advice.candidates if c.draft_id in res.checks]
     con = _console()
@@ -103,7 +102,6 @@ Examples:
 """
 
 
-@app.command(epilog=_INSPECT_EPILOG)
 def inspect(
     model_id: Annotated[str, typer.Argument(help="Hub model id (owner/name).")],
     revision: RevisionOpt = "main",
@@ -113,7 +111,7 @@ def inspect(
     """Show what the Hub says about MODEL_ID and what specadvisor derives from it (no weights downloaded)."""
 
     def go() -> None:
-        from specadvisor.catalog import load_catalog
+        from specadvisor.catalog.core import load_catalog
         from specadvisor.hub.resolve import model_from_record
         from specadvisor.hub.source import default_source
 
@@ -142,9 +140,9 @@ def inspect(
         if fmt is OutputFormat.table:
             _render_inspect(data)
         else:
-            _dump(data, fmt)
+            dump(data, fmt)
 
-    _run(go)
+    run_guarded(go)
 
 
 def _spec_dict(spec: Any) -> dict[str, Any]:
@@ -158,7 +156,7 @@ def _spec_dict(spec: Any) -> dict[str, Any]:
 def _render_inspect(data: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from specadvisor.render import _console
+    from specadvisor.formats.advice_table import _console
 
     con = _console()
     d = data["derived"]
@@ -214,8 +212,8 @@ def catalog_add(
     def go() -> None:
         from datetime import date
 
-        from specadvisor.catalog import load_catalog
-        from specadvisor.catalog_edit import add_entry
+        from specadvisor.catalog.core import load_catalog
+        from specadvisor.catalog.edit import add_entry
         from specadvisor.hub.resolve import model_from_record
         from specadvisor.hub.source import default_source
 
@@ -226,4 +224,10 @@ def catalog_add(
         add_entry(to, hm.spec, comment=comment)
         typer.echo(f"added {hm.spec.id} to {to}", err=True)
 
-    _run(go)
+    run_guarded(go)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to `app`."""
+    app.command(epilog=_INSPECT_EPILOG)(inspect)
+    app.add_typer(catalog_app, name="catalog")
