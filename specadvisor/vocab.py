@@ -94,6 +94,10 @@ class CheckFormat(StrEnum):
     github = "github"
 
 
+# Engines `--emit` writes a ready-to-paste config for (advise/emit.py has one emitter each).
+EMIT_ENGINES: tuple[Engine, ...] = (Engine.vllm, Engine.sglang, Engine.trtllm, Engine.transformers, Engine.llamacpp)
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The members' string values, in declaration order (for data validation and `--help`)."""
     return tuple(member.value for member in enum)

@@ -21,6 +21,7 @@ from specadvisor.model.compat import engine_verdict, tokenizer_verdict
 from specadvisor.model.costs import Deployment, forward_cost, max_concurrent_sequences, memory_gb, round_overhead_ms
 from specadvisor.model.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
 from specadvisor.rules.engine import VERDICTS, Reason, RuleSet, load_rules
+from specadvisor.vocab import Verdict
 
 # The what-if weight formats offered for every candidate draft (the article's trade-off 4), in the
 # formats each engine actually loads: llama.cpp runs GGUF quants, MLX its 8/4-bit affine quants, TPUs
@@ -331,7 +332,7 @@ def _rank(results: list[CandidateResult]) -> list[CandidateResult]:
 def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: list[CandidateResult],
             coeffs: Coefficients, rules: RuleSet, top: int | None) -> Advice:
     ranked = _rank(results)
-    usable = [r for r in ranked if r.verdict in ("recommended", "marginal")]
+    usable = [r for r in ranked if r.verdict in (Verdict.recommended, Verdict.marginal)]
     compatible = [r for r in ranked if r.compatible]
     best = usable[0] if usable else None
     dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)

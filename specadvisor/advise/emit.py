@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from specadvisor.catalog.core import ModelRef
 from specadvisor.errors import SpecAdvisorError, UsageError
+from specadvisor.vocab import EMIT_ENGINES as EMIT_ENGINE_LIST
 from specadvisor.vocab import Verdict
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 # Verdicts a candidate may have and still be emitted as the deployment's draft.
 USABLE_VERDICTS = (Verdict.recommended.value, Verdict.marginal.value)
 
-EMIT_ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp")
+EMIT_ENGINES = tuple(e.value for e in EMIT_ENGINE_LIST)
 
 # Weight formats an engine can apply to an unquantized checkpoint at load time.
 _ONLINE_QUANT = {"vllm": {"fp8": "fp8"}, "sglang": {"fp8": "fp8"}}

@@ -6,7 +6,6 @@ import os
 import re
 import sys
 import tempfile
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,20 +13,9 @@ import typer
 
 from specadvisor.cli.common import CatalogOpt, load_catalog_opt, run_guarded
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
+from specadvisor.vocab import CheckFormat, Severity, values
 
-
-class CheckFormat(StrEnum):
-    auto = "auto"
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-
-
-class Severity(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
+SEVERITIES = tuple(reversed(values(Severity)))  # most severe first
 
 
 _EPILOG = """\
@@ -121,7 +109,7 @@ def check(
         else:
             sys.stdout.write(payload)
         n = len(result.findings)
-        by = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")}
+        by = {s: sum(f.severity == s for f in result.findings) for s in SEVERITIES}
         summary = (f"specadvisor: {len(result.files)} file(s) checked, {n} finding(s) "
                    f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
         if result.suppressed:

@@ -18,14 +18,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from specadvisor.errors import EXIT_USAGE, SpecAdvisorError
-from specadvisor.vocab import Engine, OutputFormat, Task
+from specadvisor.vocab import EMIT_ENGINES, Engine, OutputFormat, Task
 
 T = TypeVar("T")
 
 __all__ = ["Engine", "OutputFormat", "Task", "EmitEngine"]
 
-# The engines `--emit` writes a config for (advise/emit.py keeps the list next to the emitters).
-EmitEngine = StrEnum("EmitEngine", {e: e for e in ("vllm", "sglang", "trtllm", "transformers", "llamacpp")})  # type: ignore[misc]
+# The engines `--emit` writes a config for.
+EmitEngine = StrEnum("EmitEngine", {e.value: e.value for e in EMIT_ENGINES})  # type: ignore[misc]
 
 
 def echo_error(message: str) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from specadvisor.cli.common import OutputFormat, dump, render_or_emit, run_guarded
+from specadvisor.vocab import EMIT_ENGINES
 
 catalog_app = typer.Typer(help="Edit user catalog files.", no_args_is_help=True)
 
@@ -71,7 +72,7 @@ def _render_checks(advice: Any, res: Any) -> None:
     con = _console()
     if shown:
         table = Table(title="Tokenizer check from tokenizer.json (Hub drafts)", header_style="bold")
-        engines = ("vllm", "sglang", "trtllm", "transformers", "llamacpp")
+        engines = tuple(e.value for e in EMIT_ENGINES)
         for col in ("draft", "tokenizer", *engines):
             table.add_column(col)
         for d in dict.fromkeys(shown):

@@ -13,11 +13,12 @@ from typing import Any
 
 from specadvisor import paths
 from specadvisor.errors import InputFileError
+from specadvisor.vocab import Engine, Task, values
 from specadvisor.yamlio import load_yaml_file
 
-ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp", "mlx", "jax")
+ENGINES = values(Engine)
 RELATIONS = ("same-family", "other-generation", "shared-tokenizer", "different-tokenizer")
-TASKS = ("general", "chat", "code", "math", "summarization", "translation", "edit")
+TASKS = values(Task)
 
 
 @dataclass(frozen=True)

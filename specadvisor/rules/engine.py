@@ -20,13 +20,14 @@ from typing import Any
 from specadvisor import paths
 from specadvisor.errors import InputFileError
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
+from specadvisor.vocab import Severity, Verdict, WorkloadVerdict, values
 from specadvisor.yamlio import load_yaml_file
 
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = tuple(reversed(values(Severity)))  # most severe first, as listings show them
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 # Candidate verdicts, from best to worst; a candidate takes the worst verdict of the rules that fire.
-VERDICTS = ("recommended", "marginal", "not-worth-it", "incompatible")
-WORKLOAD_VERDICTS = ("speculate", "skip-speculation")
+VERDICTS = values(Verdict)
+WORKLOAD_VERDICTS = values(WorkloadVerdict)
 
 # The facts each scope exposes to rules. The advisor fills exactly these keys; loading a rule that
 # reads any other name fails, with a did-you-mean.
