@@ -29,7 +29,7 @@ from specadvisor import paths  # noqa: E402
 from specadvisor.calibration.csv_import import import_csv  # noqa: E402
 from specadvisor.calibration.fidelity import Metrics, anchor_article, anchor_fixed, held_out, loso_folds, metrics  # noqa: E402
 from specadvisor.calibration.fit import predict, prior_document  # noqa: E402
-from specadvisor.calibration.rows import load_calibration  # noqa: E402
+from specadvisor.calibration.load import load_rows  # noqa: E402
 from specadvisor.catalog.core import load_catalog  # noqa: E402
 from specadvisor.errors import SpecAdvisorError  # noqa: E402
 from specadvisor.yamlio import load_yaml_file  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
                 for line, why in imp.skipped:
                     print(f"  skipped {f}:{line}: {why}", file=sys.stderr)
             else:
-                rows += load_calibration(f, catalog)
+                rows += load_rows(f, catalog)
     except SpecAdvisorError as e:
         sys.exit(f"fidelity.py: {e}")
     if args.data:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from specadvisor.calibration.csv_import import KNOWN_COLUMNS, import_csv, match_hardware, match_model
-from specadvisor.calibration.rows import load_calibration
+from specadvisor.calibration.load import load_rows
 from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError
 
@@ -127,7 +127,7 @@ def test_csv_rows_map_with_engine_task_format_and_reasons(tmp_path, catalog):
 
 def test_load_calibration_reads_csv_and_calibrate_model_fits_it(tmp_path):
     path = _write(tmp_path, ROWS)
-    assert len(load_calibration(path)) == 3
+    assert len(load_rows(path)) == 3
     res = CliRunner().invoke(app, ["calibrate-model", "--data", str(path), "--dry-run", "--format", "json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)["summary"]

@@ -9,7 +9,8 @@ from typing import Any
 from specadvisor.calibration.csv_import import import_csv
 from specadvisor.calibration.fidelity import held_out, loso_folds, metrics
 from specadvisor.calibration.fit import choose_bands, fit, rebanded, write_fitted
-from specadvisor.calibration.rows import load_calibration, rows_summary
+from specadvisor.calibration.load import load_rows
+from specadvisor.calibration.rows import rows_summary
 from specadvisor.catalog.core import Catalog
 
 # Share of rows whose measured speedup the band should contain.
@@ -29,7 +30,7 @@ def calibrate(files: Sequence[Path], catalog: Catalog, out: Path | None, loso: b
             rows += imp.rows
             skipped += [{"file": str(f), "line": line, "reason": why} for line, why in imp.skipped]
         else:
-            rows += load_calibration(f, catalog)
+            rows += load_rows(f, catalog)
     result = fit(rows, catalog, coverage_target=BAND_COVERAGE)
     summary: dict[str, Any] = {**rows_summary(rows)}
     if skipped:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specadvisor.calibration.fit import Residual, fit, predict, with_bands
-from specadvisor.calibration.rows import CalibrationRow, _ref
+from specadvisor.calibration.rows import CalibrationRow, row_ref
 from specadvisor.catalog.core import Catalog
 from specadvisor.model.acceptance import relation
 from specadvisor.model.compat import tokenizer_verdict
@@ -91,7 +91,7 @@ def held_out(folds: Sequence[Fold], catalog: Catalog, band_logit: float | None =
 
 def _pair(row: CalibrationRow, catalog: Catalog) -> tuple[float, float, str, bool]:
     if row.target and row.draft:
-        t, d = _ref(catalog, row.target, row.target_format), _ref(catalog, row.draft, row.draft_format)
+        t, d = row_ref(catalog, row.target, row.target_format), row_ref(catalog, row.draft, row.draft_format)
         rel = relation(t.spec, d.spec, tokenizer_verdict(t.spec, d.spec))
         return t.spec.params_b, d.spec.params_b, rel, bool(d.spec.distilled_from)
     assert row.target_params_b and row.draft_params_b

@@ -24,7 +24,7 @@ import numpy as np
 
 from specadvisor import paths
 from specadvisor.advise.advisor import ResolvedWorkload, round_costs, speedup_band
-from specadvisor.calibration.rows import CalibrationRow, _ref, row_alpha_features
+from specadvisor.calibration.rows import CalibrationRow, row_alpha_features, row_ref
 from specadvisor.catalog.core import Catalog, ModelRef
 from specadvisor.model.acceptance import logit, sigmoid
 from specadvisor.model.coefficients import Coefficients, parse_coefficients
@@ -118,7 +118,7 @@ def _prepare(rows: Sequence[CalibrationRow], catalog: Catalog, base: Coefficient
         target = draft = rw = None
         if r.fits_speedup:
             assert r.target and r.draft and r.hardware
-            target, draft = _ref(catalog, r.target, r.target_format), _ref(catalog, r.draft, r.draft_format)
+            target, draft = row_ref(catalog, r.target, r.target_format), row_ref(catalog, r.draft, r.draft_format)
             rw = ResolvedWorkload(hardware=catalog.hardware_by_name(r.hardware), tp=r.tp, tp_source="given",
                                   batch_size=r.batch_size, effective_batch=r.batch_size, context_len=r.context_len,
                                   task=r.task, temperature=r.temperature, engine=r.engine, max_k=16, k=r.k, alpha=None)

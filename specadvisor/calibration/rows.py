@@ -165,18 +165,12 @@ def _check_row(v: dict[str, Any], raw: Any, p: str, where: str, catalog: Catalog
 
 
 def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[CalibrationRow]:
-    """The rows of a calibration file, validated; with `catalog`, model and hardware ids are checked too.
+    """The rows of a calibration YAML file, validated; with `catalog`, model and hardware ids are checked too.
 
-    A `.csv` in the layout of published-dev.csv is mapped onto the catalog by `calibration_csv`
-    (rows it cannot map are left out; `import_csv` says which and why)."""
+    CSV sheets go through `specadvisor.calibration.load.load_rows`, which maps them onto the catalog."""
     if str(path).lower().endswith(".csv"):
-        from specadvisor.calibration.csv_import import import_csv
-
-        if catalog is None:
-            from specadvisor.catalog.core import load_catalog
-
-            catalog = load_catalog()
-        return import_csv(path, catalog).rows
+        raise InputFileError(str(path), None, None, "a CSV sheet, not calibration YAML (read it with "
+                             "specadvisor.calibration.load.load_rows)")
     p = str(path)
     doc = load_yaml_file(path)
     top = validate_mapping(doc, {"rows": Field(list, required=True)}, p, "file")
@@ -204,7 +198,7 @@ def load_calibration(path: Path | str, catalog: Catalog | None = None) -> list[C
     return out
 
 
-def _ref(catalog: Catalog, model_id: str, fmt: str | None) -> ModelRef:
+def row_ref(catalog: Catalog, model_id: str, fmt: str | None) -> ModelRef:
     """The catalog model in the weight format the row ran (a virtual variant when it differs)."""
     base = catalog.model(model_id)
     if fmt is None or fmt == base.weight_format:
@@ -214,8 +208,8 @@ def _ref(catalog: Catalog, model_id: str, fmt: str | None) -> ModelRef:
 
 def row_alpha_features(row: CalibrationRow, catalog: Catalog, coeffs: Coefficients) -> dict[str, float]:
     if row.target is not None and row.draft is not None:
-        target = _ref(catalog, row.target, row.target_format)
-        draft = _ref(catalog, row.draft, row.draft_format)
+        target = row_ref(catalog, row.target, row.target_format)
+        draft = row_ref(catalog, row.draft, row.draft_format)
         rel = relation(target.spec, draft.spec, tokenizer_verdict(target.spec, draft.spec))
         return pair_features(target, draft, rel, row.task, row.temperature, coeffs.acceptance, catalog)
     if row.target_params_b is None or row.draft_params_b is None:

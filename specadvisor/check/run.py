@@ -14,7 +14,7 @@ from specadvisor.check.config import CheckConfig
 from specadvisor.check.extract import extract_file
 from specadvisor.check.facts import site_facts
 from specadvisor.check.sites import Loc
-from specadvisor.errors import UsageError
+from specadvisor.errors import SpecAdvisorError, UsageError
 from specadvisor.model.coefficients import Coefficients
 from specadvisor.rules.engine import SEVERITY_ORDER, Rule, RuleSet, evaluate
 from specadvisor.yamlio import read_text_file
@@ -108,7 +108,7 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
         sites, problems = extract_file(path)
         try:
             sup = _suppressions(read_text_file(path))
-        except Exception:  # noqa: BLE001 - unreadable files were already reported as problems
+        except (SpecAdvisorError, OSError, UnicodeDecodeError):  # unreadable files were already reported as problems
             sup = {}
         events: list[tuple[dict[str, object], dict[str, Loc], Loc]] = []
         for kind, loc, msg in problems:

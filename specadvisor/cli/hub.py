@@ -66,10 +66,10 @@ def _render_checks(advice: Any, res: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from specadvisor.formats.advice_table import _console
+    from specadvisor.formats.console import console
 
     shown = [c.draft_id for c in advice.candidates if c.draft_id in res.checks]
-    con = _console()
+    con = console()
     if shown:
         table = Table(title="Tokenizer check from tokenizer.json (Hub drafts)", header_style="bold")
         engines = tuple(e.value for e in EMIT_ENGINES)
@@ -157,9 +157,9 @@ def _spec_dict(spec: Any) -> dict[str, Any]:
 def _render_inspect(data: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from specadvisor.formats.advice_table import _console
+    from specadvisor.formats.console import console
 
-    con = _console()
+    con = console()
     d = data["derived"]
     con.print(f"[bold]{data['id']}[/bold] @ {data['revision']} ({(data['sha'] or '')[:12]}) from {data['endpoint']}")
     t = Table(show_header=False, box=None)

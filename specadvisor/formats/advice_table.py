@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from specadvisor.advise.advisor import Advice
 from specadvisor.catalog.core import Hardware, ModelSpec
+from specadvisor.formats.console import console as _console
 from specadvisor.rules.engine import Rule
 
 _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
@@ -19,10 +17,6 @@ _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
-def _console() -> Console:
-    # Piped output keeps whole rows (rich would otherwise wrap to 80 columns); a terminal keeps its width.
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
-    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def render_advice(a: Advice, by_k: bool = False) -> None:
