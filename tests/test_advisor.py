@@ -435,11 +435,9 @@ def test_a_reasoning_target_drafts_its_trace_whatever_the_task(catalog):
 def test_cli_no_thinking_is_reported_in_the_workload():
     import json as _json
 
-    from typer.testing import CliRunner
+    from cliutil import invoke
 
-    from specadvisor.cli.app import app
-
-    res = CliRunner().invoke(app, ["compare", "--target", "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "--no-thinking",
-                                   "--format", "json"])
+    res = invoke("compare", "--target", "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "--no-thinking",
+                                   "--format", "json")
     assert res.exit_code == 0, res.output
     assert _json.loads(res.stdout)["workload"]["thinking"] is False

@@ -7,12 +7,11 @@ import math
 import textwrap
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
 from specadvisor import paths
 from specadvisor.calibration.fit import default_params, fit, predict, prior_document
 from specadvisor.calibration.rows import CalibrationRow, load_calibration
-from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError
 from specadvisor.model.acceptance import coefficient_vector, features, sigmoid
 from specadvisor.model.coefficients import load_coefficients, parse_coefficients
@@ -185,14 +184,13 @@ def test_calibrate_model_cli_dry_run_and_out(tmp_path):
           - {row: 2, source_id: mine, target: meta-llama/Llama-3.1-70B-Instruct, draft: meta-llama/Llama-3.2-1B-Instruct,
              hardware: h100-sxm, tp: 4, batch_size: 1, k: 5, engine: vllm, speedup: 2.2, use_for: [speedup]}
         """))
-    runner = CliRunner()
-    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--dry-run", "--format", "json"])
+    res = invoke("calibrate-model", "--data", str(data), "--dry-run", "--format", "json")
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["summary"]["speedup_rows"] == 2
     assert not list(tmp_path.glob("*fitted*"))
     out = tmp_path / "fitted.yaml"
-    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--out", str(out), "--format", "json"])
+    res = invoke("calibrate-model", "--data", str(data), "--out", str(out), "--format", "json")
     assert res.exit_code == 0, res.output
     co = load_coefficients(fitted=str(out))
     assert co.status == "fitted"
@@ -200,7 +198,7 @@ def test_calibrate_model_cli_dry_run_and_out(tmp_path):
 
 
 def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
-    res = CliRunner().invoke(app, ["calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run"])
+    res = invoke("calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run")
     assert res.exit_code == 2
     assert "not found" in res.stderr and "Traceback" not in res.output
 
