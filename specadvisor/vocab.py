@@ -84,6 +84,22 @@ class OutputFormat(StrEnum):
     yaml = "yaml"
 
 
+class RulesFormat(StrEnum):
+    """`specadvisor rules` adds Markdown (docs/rules.md is generated with it)."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
+class MeasureFormat(StrEnum):
+    """`specadvisor measure`: the terminal report or its JSON document."""
+
+    table = "table"
+    json = "json"
+
+
 class CheckFormat(StrEnum):
     """Formats of the `check` report (`auto` picks `github` inside GitHub Actions, else `text`)."""
 

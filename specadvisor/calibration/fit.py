@@ -165,7 +165,8 @@ class Objective:
     def _round_costs(self, x: np.ndarray, co: Coefficients) -> list[RoundCosts | None]:
         key = tuple(float(v) for p, v in zip(self.params, x, strict=True) if p.path[0] == "cost")
         if key != self._cost_key:
-            self._costs = [round_costs(p.target, p.draft, p.rw, co.cost) if p.rw else None for p in self.prepared]
+            self._costs = [round_costs(p.target, p.draft, p.rw, co.cost) if p.rw and p.target and p.draft else None
+                           for p in self.prepared]
             self._cost_key = key
         return self._costs
 

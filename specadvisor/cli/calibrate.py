@@ -11,8 +11,8 @@ from specadvisor.cli.common import (
     CatalogOpt,
     FormatOpt,
     OutputFormat,
-    dump,
     load_catalog_opt,
+    render,
     run_guarded,
 )
 
@@ -56,12 +56,10 @@ def calibrate_model(
         target = out or paths.fitted_path()
         report = calibrate(files, load_catalog_opt(catalog), None if dry_run else target, loso=loso,
                            progress=lambda s: typer.echo(f"  refit without {s}", err=True))
-        if fmt is OutputFormat.table:
-            from specadvisor.formats.advice_table import render_calibration
+        from specadvisor.formats.registry import CALIBRATION
+        from specadvisor.formats.reports import CalibrationReport
 
-            render_calibration(report)
-        else:
-            dump(report, fmt)
+        render(CALIBRATION, CalibrationReport(report), fmt)
         if not dry_run:
             typer.echo(f"wrote {target}", err=True)
 

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from specadvisor.cli.common import CatalogOpt, load_catalog_opt, run_guarded
+from specadvisor.cli.common import CatalogOpt, run_guarded
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
-from specadvisor.vocab import CheckFormat, Severity, values
-
-SEVERITIES = tuple(reversed(values(Severity)))  # most severe first
-
+from specadvisor.vocab import CheckFormat, Severity
 
 _EPILOG = """\
 Examples:
@@ -54,105 +50,28 @@ def check(
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
     def go() -> int:
-        import dataclasses
+        from specadvisor.check.session import CheckOptions, run_check
+        from specadvisor.formats.registry import CHECK
 
-        from specadvisor.check.config import CheckConfig, find_config, load_config, rule_matches
-        from specadvisor.check.output import render_github, render_json, render_sarif, render_text
-        from specadvisor.check.run import check_paths, rules_for_output
-        from specadvisor.errors import SpecAdvisorError, UsageError
-        from specadvisor.model.coefficients import load_coefficients
-        from specadvisor.rules.engine import load_rules
-
-        rules = load_rules()
-        cfg_path = config or find_config(Path.cwd())
-        if config is not None and not config.is_file():
-            raise UsageError(f"--config {config}: no such file")
-        cfg = load_config(cfg_path, rules) if cfg_path else CheckConfig()
-        defaults = cfg.defaults
-        if hardware:
-            defaults = dataclasses.replace(defaults, hardware=hardware)
-        if batch_size is not None:
-            if batch_size < 1:
-                raise UsageError(f"--batch-size must be >= 1, got {batch_size}")
-            defaults = dataclasses.replace(defaults, batch_size=batch_size)
-        cfg = dataclasses.replace(cfg, defaults=defaults, select=tuple(select or cfg.select),
-                                  ignore=tuple(cfg.ignore) + tuple(ignore or ()),
-                                  fail_on=fail_on.value if fail_on else cfg.fail_on)
-        for sel in (*(select or ()), *(ignore or ())):
-            if not any(rule_matches(r, sel) for r in rules.rules):
-                raise UsageError(f"--select/--ignore: no rule matches {sel!r}")
-        cat = load_catalog_opt(catalog)
-        try:
-            cat.hardware_by_name(cfg.defaults.hardware)  # fail early on a bad hardware name
-        except SpecAdvisorError as exc:
-            if hardware or not cfg.path:
-                raise
-            from specadvisor.errors import InputFileError
-
-            raise InputFileError(cfg.path, cfg.hardware_line, "defaults.hardware", exc.message) from None
-        if hub or offline:
-            cat = _extend_from_hub(paths, cat, offline)
-        result = check_paths(paths, cat, load_coefficients(), rules, cfg)
-        chosen = fmt.value
-        if chosen == "auto":
-            chosen = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-        if chosen == "sarif":
-            payload = render_sarif(result, list(rules_for_output(rules, cfg)))
-        elif chosen == "json":
-            payload = render_json(result)
-        elif chosen == "github":
-            payload = render_github(result)
-        else:
-            payload = render_text(result)
+        report = run_check(CheckOptions(
+            paths=tuple(paths), config=config, select=tuple(select or ()), ignore=tuple(ignore or ()),
+            fail_on=fail_on.value if fail_on else None, hardware=hardware, batch_size=batch_size,
+            catalog_files=tuple(catalog or ()), hub=hub, offline=offline))
+        for warning in report.warnings:
+            typer.echo(f"specadvisor: warning: {warning}", err=True)
+        chosen = fmt
+        if chosen is CheckFormat.auto:
+            chosen = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+        payload = CHECK.render(report, chosen)
         if output is not None:
             _write_atomic(output, payload)
         else:
             sys.stdout.write(payload)
-        n = len(result.findings)
-        by = {s: sum(f.severity == s for f in result.findings) for s in SEVERITIES}
-        summary = (f"specadvisor: {len(result.files)} file(s) checked, {n} finding(s) "
-                   f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
-        if result.suppressed:
-            summary += f", {result.suppressed} suppressed"
-        typer.echo(summary, err=True)
-        return EXIT_FINDINGS if result.failed(cfg.fail_on) and not exit_zero else EXIT_OK
+        typer.echo(report.summary(), err=True)
+        return EXIT_FINDINGS if report.failed and not exit_zero else EXIT_OK
 
     code = run_guarded(go)
     raise typer.Exit(code)
-
-
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-def _extend_from_hub(paths: list[str], cat: Any, offline: bool) -> Any:
-    """The catalog plus the Hub models that the checked configs name and the catalog lacks.
-
-    Each unknown target/draft pair is read once; a pair the Hub cannot give is a warning, so one
-    private model does not stop the check of every other file.
-    """
-    from specadvisor.check.extract import extract_file
-    from specadvisor.check.facts import resolve_model
-    from specadvisor.check.run import expand
-    from specadvisor.hub.errors import HubError
-    from specadvisor.hub.resolve import extend_catalog
-    from specadvisor.hub.source import default_source
-
-    pairs: set[tuple[str, str]] = set()
-    for f in expand(paths):
-        for site in extract_file(f)[0]:
-            t, d = site.values.get("target"), site.values.get("draft")
-            if not (isinstance(t, str) and isinstance(d, str)):
-                continue
-            unknown = [m for m in (t, d) if resolve_model(cat, m) is None]
-            if unknown and all(_HUB_ID.match(m) for m in unknown):
-                pairs.add((t, d))
-    source = default_source(offline=offline)
-    for t, d in sorted(pairs):
-        try:
-            cat = extend_catalog(cat, t, [d], source=source, progress=False).catalog
-        except HubError as exc:
-            typer.echo(f"specadvisor: warning: {exc.message}", err=True)
-    return cat
 
 
 def _write_atomic(path: Path, text: str) -> None:

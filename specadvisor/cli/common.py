@@ -7,7 +7,6 @@ hub, measure) imports from this module, and `app` composes them. Closed choices 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,13 +103,15 @@ def run_guarded(fn: Callable[[], T]) -> T:
 
 
 def dump(data: Any, fmt: OutputFormat) -> None:
-    """Machine-readable output: JSON (indented) or YAML (safe, insertion order)."""
-    if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    else:
-        import yaml
+    """Machine-readable output of a document a command extended (JSON indented, or YAML safe and in order)."""
+    from specadvisor.formats.structured import to_json, to_yaml
 
-        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    sys.stdout.write(to_json(data) if fmt is OutputFormat.json else to_yaml(data))
+
+
+def render(kind: Any, report: Any, fmt: Any) -> None:
+    """Print `report` in `fmt` through the formatter map (specadvisor.formats.registry)."""
+    sys.stdout.write(kind.render(report, fmt))
 
 
 def render_or_emit(advice: Any, fmt: OutputFormat, emit: Any, cat: Any, by_k: bool = False) -> None:
@@ -122,11 +123,6 @@ def render_or_emit(advice: Any, fmt: OutputFormat, emit: Any, cat: Any, by_k: bo
         typer.echo(out.text, nl=False)
         typer.echo(out.prediction, err=True)
         return
-    if fmt is OutputFormat.table:
-        from specadvisor.formats.advice_table import render_advice
+    from specadvisor.formats.registry import ADVICE, COMPARISON
 
-        render_advice(advice, by_k=by_k)
-        return
-    from specadvisor.advise.report import advice_to_dict
-
-    dump(advice_to_dict(advice), fmt)
+    sys.stdout.write((COMPARISON if by_k else ADVICE).render(advice, fmt))

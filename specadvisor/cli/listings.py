@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,10 +10,11 @@ from specadvisor.cli.common import (
     CatalogOpt,
     FormatOpt,
     OutputFormat,
-    dump,
     load_catalog_opt,
+    render,
     run_guarded,
 )
+from specadvisor.vocab import RulesFormat
 
 
 def models(
@@ -26,8 +25,6 @@ def models(
     """List catalog models with their shapes, tokenizer and source."""
 
     def go() -> None:
-        from dataclasses import asdict
-
         cat = load_catalog_opt(catalog)
         rows = [m for m in cat.models if family is None or m.family.lower() == family.lower()]
         if family is not None and not rows:
@@ -35,13 +32,10 @@ def models(
 
             fams = sorted({m.family for m in cat.models})
             raise UsageError(f"no models in family {family!r} (families: {', '.join(fams)})")
-        if fmt is OutputFormat.table:
-            from specadvisor.formats.advice_table import render_models
+        from specadvisor.catalog.listing import ModelListing
+        from specadvisor.formats.registry import MODELS
 
-            render_models(rows)
-        else:
-            data = [{k: v for k, v in asdict(m).items() if k != "origin"} for m in rows]
-            dump({"schema_version": 1, "models": data}, fmt)
+        render(MODELS, ModelListing(tuple(rows)), fmt)
 
     run_guarded(go)
 
@@ -50,24 +44,12 @@ def hardware(catalog: CatalogOpt = None, fmt: FormatOpt = OutputFormat.table) ->
     """List accelerators with memory, bandwidth and dense TFLOPs."""
 
     def go() -> None:
-        from dataclasses import asdict
+        from specadvisor.catalog.listing import HardwareListing
+        from specadvisor.formats.registry import HARDWARE
 
-        cat = load_catalog_opt(catalog)
-        if fmt is OutputFormat.table:
-            from specadvisor.formats.advice_table import render_hardware
-
-            render_hardware(list(cat.hardware))
-        else:
-            dump({"schema_version": 1, "hardware": [asdict(h) for h in cat.hardware]}, fmt)
+        render(HARDWARE, HardwareListing(tuple(load_catalog_opt(catalog).hardware)), fmt)
 
     run_guarded(go)
-
-
-class RulesFormat(StrEnum):
-    table = "table"
-    json = "json"
-    yaml = "yaml"
-    markdown = "markdown"
 
 
 def rules(
@@ -90,19 +72,10 @@ def rules(
 
                 names = [r.id for r in rs.rules] + [r.name for r in rs.rules]
                 raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, names)}") from None
-        if fmt is RulesFormat.table:
-            from specadvisor.formats.advice_table import render_rules
+        from specadvisor.formats.registry import RULES
+        from specadvisor.rules.listing import RuleListing
 
-            render_rules(selected, full=rule_id is not None)
-        elif fmt is RulesFormat.markdown:
-            from specadvisor.rules.doc import rules_markdown
-
-            sys.stdout.write(rules_markdown(selected))
-        else:
-            data = [{"id": r.id, "name": r.name, "severity": r.severity, "scope": r.scope, "summary": r.summary,
-                     "rationale": r.rationale, "remediation": r.remediation, "source": r.source,
-                     "verdict": r.verdict} for r in selected]
-            dump({"schema_version": 1, "rules": data}, OutputFormat(fmt.value))
+        render(RULES, RuleListing(tuple(selected), full=rule_id is not None), fmt)
 
     run_guarded(go)
 

@@ -6,13 +6,13 @@ Registered on `specadvisor.cli.app` by the import at the end of `specadvisor/cli
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from specadvisor.cli.common import CatalogOpt, Engine, OutputFormat, Task, dump, run_guarded
+from specadvisor.cli.common import CatalogOpt, Engine, Task, render, run_guarded
+from specadvisor.vocab import MeasureFormat
 
 _MEASURE_EPILOG = """\
 Examples:
@@ -35,11 +35,6 @@ _ContextOpt = Annotated[int | None, typer.Option(
     "--context-len", help="Average tokens in context per sequence (default: 1024).")]
 _KOpt = Annotated[int | None, typer.Option(
     "--k", help="Drafted tokens per round, when the source does not say (SGLang, TensorRT-LLM).")]
-
-
-class MeasureFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def measure(
@@ -114,12 +109,10 @@ def measure(
             report["saved"] = {"file": str(save), "row": number}
             typer.echo(f"appended row {number} to {save}" + (" (file rewritten: its comments were not kept)"
                                                               if rewritten else ""), err=True)
-        if fmt is MeasureFormat.json:
-            dump(report, OutputFormat.json)
-        else:
-            from specadvisor.measure.render import render_report
+        from specadvisor.formats.registry import MEASURE
+        from specadvisor.formats.reports import MeasureReport
 
-            render_report(report)
+        render(MEASURE, MeasureReport(report), fmt)
 
     run_guarded(go)
 
