@@ -141,6 +141,7 @@ class Advice:
     total_candidates: int
     coefficients_status: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what the workload rules read
 
 
 # -- workload resolution ---------------------------------------------------------------------------
@@ -352,7 +353,7 @@ def _report(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, results: l
     shown = [with_reasons(replace(r, rank=i + 1), rules) for i, r in enumerate(ranked if not top else ranked[:top])]
     return Advice(target=target, workload=rw, candidates=tuple(shown), verdict=verdict,
                   reasons=tuple(reason for _, reason in fired), total_candidates=len(ranked),
-                  coefficients_status=coeffs.status)
+                  coefficients_status=coeffs.status, facts=facts)
 
 
 def _anchor(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, w: Workload, coeffs: Coefficients) -> ResolvedWorkload:

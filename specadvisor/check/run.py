@@ -23,6 +23,8 @@ from specadvisor.yamlio import read_text_file
 _PATTERNS = re.compile(r"(\.(ya?ml|sh|bash|env|conf|dockerfile)$|^(dockerfile|containerfile)(\..*)?$|^docker-compose|"
                        r"^compose\.|\.specadvisor\.ya?ml$)", re.IGNORECASE)
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+# The facts of a problem event (a file or launch that could not be read as written), for the config rules.
+PROBLEM_FACTS = ("file", "problem_kind", "problem", "engine")
 # What extract_file returns for one file: its launches and the problems found while reading it.
 Extracted = tuple[list[Site], list[tuple[str, Loc, str]]]
 _SUPPRESS = re.compile(r"#\s*specadvisor:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)

@@ -133,6 +133,8 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "trtllm_has_speculative_model": "whether TensorRT-LLM's speculative_model is set",
         "trtllm_disable_overlap": "TensorRT-LLM disable_overlap_scheduler",
         "llamacpp_draft_min": "llama.cpp --draft-min",
+        "llamacpp_p_min": "llama.cpp --draft-p-min (drafting stops where the draft is less sure)",
+        "k_adaptive": "whether k is a cap the engine drafts up to (llama.cpp with p-min > 0), not a fixed length",
         "tgi_draft_requested": "a TGI launch asks for a draft model",
         "ollama_draft_requested": "an Ollama config asks for a draft model",
         "problem_kind": "parse-error | config-parse-error (a file or value that could not be read)",
