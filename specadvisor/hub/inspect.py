@@ -10,8 +10,8 @@ from dataclasses import asdict
 from typing import Any
 
 from specadvisor.catalog.core import Catalog
+from specadvisor.hub.interface import ModelSource
 from specadvisor.hub.resolve import model_from_record
-from specadvisor.hub.source import HubSource
 
 SCHEMA_VERSION = 1
 FILES = ("config.json", "generation_config.json", "tokenizer_config.json", "tokenizer.json")
@@ -24,7 +24,7 @@ def spec_dict(spec: Any) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, (), [])}
 
 
-def inspect_model(model_id: str, revision: str, source: HubSource, catalog: Catalog) -> dict[str, Any]:
+def inspect_model(model_id: str, revision: str, source: ModelSource, catalog: Catalog) -> dict[str, Any]:
     """The inspect document for MODEL_ID at REVISION (schema_version 1; README, "inspect")."""
     rec = source.record(model_id, revision)
     hm = model_from_record(rec, catalog.find_model, source)
