@@ -39,7 +39,7 @@ class ReportKind:
 
 
 def _dict(report: Any) -> dict[str, Any]:
-    return report.to_dict()  # type: ignore[no-any-return]
+    return dict(report.to_dict())
 
 
 def _structured(to_dict: Callable[[Any], Any] = _dict) -> dict[str, Formatter]:
