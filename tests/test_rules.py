@@ -143,7 +143,8 @@ def _full_facts(scope: str) -> dict:
         "legacy_flag_names": "--speculative-model", "spec_max_model_len": 8192, "draft_max_context": 131072,
         "disable_padded_drafter_batch": False, "sglang_spec_params_set": 3, "sglang_steps": 4, "sglang_topk": 1,
         "sglang_num_draft_tokens": 5, "sglang_chain_tokens": 5, "trtllm_decoding_type": "DraftTarget",
-        "trtllm_has_speculative_model": True, "trtllm_disable_overlap": True, "llamacpp_draft_min": 1, "llamacpp_p_min": 0.0, "k_adaptive": False,
+        "trtllm_has_speculative_model": True, "trtllm_disable_overlap": True, "llamacpp_draft_min": 1,
+        "llamacpp_p_min": 0.0, "k_adaptive": False,
         "tgi_draft_requested": False, "ollama_draft_requested": False, "problem_kind": None,
         "problem": "invalid YAML",
     })
