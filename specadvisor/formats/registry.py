@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from specadvisor.formats.console import captured
 from specadvisor.formats.structured import to_json, to_yaml
 from specadvisor.vocab import CheckFormat, MeasureFormat, OutputFormat, RulesFormat
 
@@ -47,6 +46,12 @@ def _structured(to_dict: Callable[[Any], Any] = _dict) -> dict[str, Formatter]:
 
 
 # -- the human renderers, imported when used (rich and the report modules stay off the start-up path) --
+
+def captured(render: Callable[[], None]) -> str:
+    from specadvisor.formats.console import captured as capture
+
+    return capture(render)
+
 
 def _advice_table(by_k: bool) -> Formatter:
     def fmt(advice: Any) -> str:
