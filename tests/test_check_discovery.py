@@ -151,7 +151,7 @@ def test_markdown_blocks_are_read_only_when_asked():
 def test_check_markdown_flag_and_help(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from specadvisor.cli import app
+    from specadvisor.cli.app import app
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
