@@ -392,3 +392,17 @@ def test_discovery_never_raises_on_any_text(tmp_path_factory, parts, name):
     for s in sites:
         for _, loc, _ in s.problems:
             assert loc.line >= 1 and loc.col >= 1
+
+
+@pytest.mark.parametrize(("name", "text", "reported"), [
+    ("mkdocs.yml", "site_name: x\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:m.twemoji\n",
+     False),
+    ("stack.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Name: !Sub \"${AWS::StackName}\"\n",
+     False),
+    ("compose.yaml", "services:\n  llm:\n    image: vllm/vllm-openai:v0.11.0\n    command: [--model, x\n", True),
+])
+def test_broken_yaml_of_another_tool_is_not_a_finding(tmp_path, name, text, reported):
+    p = tmp_path / name
+    p.write_text(text)
+    _, problems = extract_file(p)
+    assert bool(problems) is reported

@@ -10,6 +10,7 @@ is not broken YAML, so it is read as far as it can be and never reported as unre
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = F
     except InputFileError as exc:
         if quiet or helm or "{{" in text:  # a template is not broken YAML
             return _from_template_lines(ctx, env) if (helm or "{{" in text) else [], []
+        if not SERVING_TEXT.search(text):  # mkdocs.yml, CloudFormation, another tool's CI: not ours to judge
+            return [], []
         return [], [("parse-error", Loc(exc.line or 1, exc.column or 1), exc.problem)]
     sites: list[Site] = []
     problems: list[Problem] = []
@@ -104,6 +107,13 @@ def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = F
         except ScriptError as exc:
             problems.append(("parse-error", exc.loc, exc.message))
     return sites, problems
+
+
+# A YAML file that fails to parse is reported only when it looks like a serving or deployment config
+# (an engine's name, a model, a manifest, a compose or specadvisor file); on a directory walk the broken
+# or dialect YAML of another tool (mkdocs `!!python/name:`, CloudFormation `!Sub`) is not a finding.
+SERVING_TEXT = re.compile(r"(?i:vllm|sglang|llama|trtllm|tensorrt|speculative|text-generation|ollama|gguf|draft[-_]model)"
+                          r"|\bmodel|^apiVersion:|^kind:|^services:|^deployments:", re.MULTILINE)
 
 
 def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
