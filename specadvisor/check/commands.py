@@ -145,6 +145,8 @@ def container_sites(ctx: ScriptContext, env: Env, c: LineDict, image: str | None
         try:
             arg_words = [w for cmd in parse_commands(c["args"], mark.start) for w in cmd.words]
         except ShellSyntaxError as exc:
+            if not SERVING_TEXT.search(c["args"]) and not SERVING_TEXT.search(image or ""):
+                return []  # another container's command: not ours to judge
             raise ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
         return exec_sites(ctx, words + arg_words, image, senv)
     items = yaml_items(c.get("command"), env, cenv) + yaml_items(c.get("args"), env, cenv)
@@ -155,3 +157,10 @@ def container_sites(ctx: ScriptContext, env: Env, c: LineDict, image: str | None
 
 LAUNCH_TEXT = re.compile(r"vllm\s+serve|sglang\.launch_server|llama-server|trtllm-serve|openai\.api_server|"
                           r"vllm/vllm-openai|llama\.cpp:server|text-generation-launcher")
+
+
+# A file or command that fails to parse is reported only when it looks like a serving or deployment config
+# (an engine's name, a model, a manifest, a compose or specadvisor file); on a directory walk the broken
+# or dialect YAML of another tool (mkdocs `!!python/name:`, CloudFormation `!Sub`) is not a finding.
+SERVING_TEXT = re.compile(r"(?i:vllm|sglang|llama|trtllm|tensorrt|speculative|text-generation|ollama|gguf|draft[-_]model)"
+                          r"|\bmodel|^apiVersion:|^kind:|^services:|^deployments:", re.MULTILINE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from specadvisor.check.commands import exec_sites
+from specadvisor.check.commands import SERVING_TEXT, exec_sites
 from specadvisor.check.launch import implied_program
 from specadvisor.check.script import ScriptContext, expand_in_text, script_sites
 from specadvisor.check.shell import ShellSyntaxError, Word, parse_commands
@@ -67,7 +67,7 @@ def dockerfile_sites(ctx: ScriptContext, env: Env) -> list[Site]:
                     pos = at + 1
                 parts[instr] = (rest, ws, rest_off)
                 continue
-            if rest.rstrip().endswith("]"):
+            if rest.rstrip().endswith("]") and (SERVING_TEXT.search(rest) or SERVING_TEXT.search(image or "")):
                 site = Site(ctx.path, "unknown", ctx.where(rest_off))
                 site.problems.append(("parse-error", site.start, f"{instr} looks like an exec-form JSON array "
                                                                  "but does not parse"))

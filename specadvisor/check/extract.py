@@ -10,7 +10,6 @@ is not broken YAML, so it is read as far as it can be and never reported as unre
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from specadvisor.check import kinds
 from specadvisor.check.commands import (
     LAUNCH_TEXT,
+    SERVING_TEXT,
     ScriptError,
     command_sites,
     container_env,
@@ -107,13 +107,6 @@ def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = F
         except ScriptError as exc:
             problems.append(("parse-error", exc.loc, exc.message))
     return sites, problems
-
-
-# A YAML file that fails to parse is reported only when it looks like a serving or deployment config
-# (an engine's name, a model, a manifest, a compose or specadvisor file); on a directory walk the broken
-# or dialect YAML of another tool (mkdocs `!!python/name:`, CloudFormation `!Sub`) is not a finding.
-SERVING_TEXT = re.compile(r"(?i:vllm|sglang|llama|trtllm|tensorrt|speculative|text-generation|ollama|gguf|draft[-_]model)"
-                          r"|\bmodel|^apiVersion:|^kind:|^services:|^deployments:", re.MULTILINE)
 
 
 def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
@@ -242,6 +235,8 @@ def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
                 try:
                     cmds = parse_commands(raw.replace("\n", " "), base)
                 except ShellSyntaxError as exc:
+                    if not SERVING_TEXT.search(raw) and not SERVING_TEXT.search(image or ""):
+                        continue  # another service's command: not ours to judge
                     raise ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
                 for c in cmds:
                     for w in c.words:
