@@ -406,3 +406,16 @@ def test_broken_yaml_of_another_tool_is_not_a_finding(tmp_path, name, text, repo
     p.write_text(text)
     _, problems = extract_file(p)
     assert bool(problems) is reported
+
+
+def test_getopts_defaults_a_sourced_file_and_an_env_example(tmp_path):
+    (tmp_path / "common.sh").write_text("TP=2\n")
+    (tmp_path / ".env.example").write_text("DRAFT=Qwen/Qwen3-0.6B\n")
+    p = tmp_path / "run.sh"
+    p.write_text('MODEL=Qwen/Qwen3-8B\nwhile getopts "m:" o; do case $o in m) MODEL=$OPTARG ;; esac; done\n'
+                 'DIR=$(cd "$(dirname "$0")" && pwd)\nsource "$DIR/common.sh"\n'
+                 'vllm serve $MODEL -tp $TP '
+                 '--speculative-config "{\\"model\\": \\"$DRAFT\\", \\"num_speculative_tokens\\": 4}"\n')
+    sites, _ = extract_file(p)
+    assert [(s.values.get("target"), s.values.get("tp"), s.values.get("draft")) for s in sites] == [
+        ("Qwen/Qwen3-8B", 2, "Qwen/Qwen3-0.6B")]

@@ -26,6 +26,8 @@ from specadvisor.check.sites import Loc, Site, site_from_command
 MAX_DEPTH = 3  # bash -c inside a heredoc inside bash -c ...
 MAX_HEREDOC_YAML = 64  # heredocs per file handed to the YAML reader
 MAX_SOURCED_BYTES = 1 << 20
+DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", "example.env")
+_DIR_PREFIX = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(.*\))/")  # "$SCRIPT_DIR/", "$(dirname "$0")/"
 _DECLARE = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _YAML_TARGET = re.compile(r"\.(ya?ml|json)$", re.IGNORECASE)
 _TEXT_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -52,14 +54,16 @@ def dotenv(directory: Path | None) -> dict[str, str]:
     """Variables of a `.env` file beside the script or manifest (Docker Compose reads the same file)."""
     if directory is None:
         return {}
-    p = directory / ".env"
-    try:
-        if not p.is_file() or p.stat().st_size > MAX_SOURCED_BYTES:
-            return {}
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    return {k: w.text for k, w in read_env_file(text).items()}
+    for name in DOTENV_NAMES:  # repositories commit the example, not the .env itself
+        p = directory / name
+        try:
+            if not p.is_file() or p.stat().st_size > MAX_SOURCED_BYTES:
+                continue
+            text = p.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        return {k: w.text for k, w in read_env_file(text).items()}
+    return {}
 
 
 def script_sites(ctx: ScriptContext, script: str, base: int, env: Env, image: str | None = None,
@@ -325,9 +329,12 @@ def assign_like(w: Word) -> bool:
 
 def _source(ctx: ScriptContext, target: list[Word], env: Env, depth: int) -> None:
     """`source FILE`: take the variables it sets (its launches are checked in that file itself)."""
-    if not target or ctx.directory is None or depth >= MAX_DEPTH or "$" in target[0].text:
+    if not target or ctx.directory is None or depth >= MAX_DEPTH:
         return
-    p = Path(target[0].text)
+    name = _DIR_PREFIX.sub("", target[0].text)  # `source "$SCRIPT_DIR/env.sh"`: the script's own directory
+    if "$" in name:
+        return
+    p = Path(name)
     if p.is_absolute() or ".." in p.parts:
         return
     p = ctx.directory / p

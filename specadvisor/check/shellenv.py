@@ -272,8 +272,20 @@ def assign(word: Word, env: Env) -> bool:
             fields.extend(expand(el, env))
         env.set(name, fields, array=True, append=append)
         return True
+    current = env.get(name)
+    if not append and current is not None and current.text and _unknown_param(value, env):
+        return True  # MODEL=$OPTARG in a getopts branch: keep the value used when no option is given
     env.set(name, [_scalar(value, env, word.offset)], append=append)
     return True
+
+
+def _unknown_param(value: tuple[Part, ...], env: Env) -> bool:
+    """The value is one parameter nobody set here (`$OPTARG`, `$1` outside a call, `${2}`)."""
+    parts = [p for p in value if not (isinstance(p, Lit) and not p.text)]
+    if len(parts) != 1 or not isinstance(parts[0], Param) or parts[0].op:
+        return False
+    words, _ = _resolve(parts[0], env)
+    return words is None
 
 
 def _scalar(value: tuple[Part, ...], env: Env, at: int) -> Word:
