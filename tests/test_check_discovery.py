@@ -419,3 +419,13 @@ def test_getopts_defaults_a_sourced_file_and_an_env_example(tmp_path):
     sites, _ = extract_file(p)
     assert [(s.values.get("target"), s.values.get("tp"), s.values.get("draft")) for s in sites] == [
         ("Qwen/Qwen3-8B", 2, "Qwen/Qwen3-0.6B")]
+
+
+def test_a_walk_reads_extensionless_scripts_with_a_shell_shebang(tmp_path):
+    from specadvisor.check.run import expand
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "serve").write_text("#!/usr/bin/env bash\nvllm serve Qwen/Qwen3-8B\n")
+    (tmp_path / "scripts" / "notes").write_text("vllm serve is how we start it\n")
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    assert [p.name for p in expand([str(tmp_path)])] == ["serve"]

@@ -5,7 +5,8 @@ A directory walk reads shell scripts (`*.sh`, `*.bash`, `*.zsh`; Windows `*.bat`
 values, kustomize, compose, vLLM and TensorRT-LLM configs, `.specadvisor.yaml`), systemd and
 supervisor units (`*.service`, `*.conf`), Makefiles (`Makefile`, `*.mk`: the recipe lines) and,
 with `--markdown`, the fenced shell blocks of `*.md`.
-A file named on the command line is always read, as its name says or else as a shell script.
+Extensionless files with a shell shebang (`scripts/serve`) are scripts too. A file named on the
+command line is always read, as its name says or else as a shell script.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 WALK_HELP = ("A directory walk reads *.sh *.bash *.zsh, .env files, Dockerfile*/Containerfile, *.yaml/*.yml "
              "(Kubernetes, Helm charts and values, kustomize, compose, engine configs), *.service/*.conf units, "
-             "Makefile/*.mk recipes, *.bat/*.cmd/*.ps1 scripts, "
+             "Makefile/*.mk recipes, *.bat/*.cmd/*.ps1 scripts, extensionless files with a shell shebang, "
              "and *.md/*.markdown shell blocks with --markdown; a file named explicitly is always read.")
 SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -45,7 +46,21 @@ def file_kind(path: Path, markdown: bool = False, named: bool = False) -> str | 
         return "makefile"
     if name.endswith(MARKDOWN_SUFFIXES):
         return "markdown" if (markdown or named) else None
-    return "shell" if named else None
+    if named:
+        return "shell"
+    return "shell" if "." not in name and _shebang(path) else None
+
+
+_SHEBANG = re.compile(rb"^#!\s*\S*(/|env\s+)(ba|z|k|da)?sh\b")
+
+
+def _shebang(path: Path) -> bool:
+    """An extensionless script (`scripts/serve`) that starts with a shell shebang."""
+    try:
+        with path.open("rb") as f:
+            return bool(_SHEBANG.match(f.read(64)))
+    except OSError:
+        return False
 
 
 def is_helm_template(path: Path, text: str) -> bool:

@@ -64,7 +64,7 @@ def expand(paths: Sequence[str], markdown: bool = False) -> list[Path]:
                 for root, dirs, files in os.walk(p):
                     dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
                     for f in sorted(files):
-                        if kinds.file_kind(Path(f), markdown=markdown) is not None:
+                        if kinds.file_kind(Path(root) / f, markdown=markdown) is not None:
                             fp = Path(root) / f
                             out.setdefault(str(fp), fp)
             elif p.exists():
