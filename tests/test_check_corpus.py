@@ -75,6 +75,7 @@ EXPECTED.update({
     "discovery/heredoc-trtllm.sh": [],
     "discovery/k8s-configmap-argo.yaml": [],
     "discovery/k8s-env-args.yaml": [("SPEC304", 16, 70)],
+    "discovery/kserve-storage-uri.yaml": [],
     "discovery/kustomize/overlays/draft/kustomization.yaml": [],
     "discovery/kustomize/overlays/draft/patch-6902.yaml": [],
     "discovery/kustomize/overlays/draft/patch-args.yaml": [("SPEC111", 17, 15), ("SPEC310", 19, 16)],

@@ -107,6 +107,7 @@ LAUNCHES: dict[str, list[tuple[str, int, dict[str, object]]]] = {
         ("vllm", 11, {"target": "meta-llama/Llama-3.1-8B-Instruct", "draft": "meta-llama/Llama-3.2-1B-Instruct", "k": 4}),
         ("vllm", 23, {"target": "Qwen/Qwen3-8B", "method": "ngram", "engine_version": "0.11.0"}),
     ],
+    "kserve-storage-uri.yaml": [("vllm", 12, {"target": "Qwen/Qwen3-8B", "method": "ngram", "k": 3})],
     "make/Makefile": [("vllm", 11, {"target": "Qwen/Qwen3-32B", "tp": 2, "draft": "Qwen/Qwen3-1.7B", "k": 4})],
     "bench-functions.sh": [  # one launch per call of the function, with that call's arguments
         ("sglang", 9, {"target": "Qwen/Qwen3-8B", "draft": "Qwen/Qwen3-0.6B", "tp": 1, "k": 3}),

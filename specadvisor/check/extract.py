@@ -179,7 +179,11 @@ def _from_k8s(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     for m in _kserve_models(doc):
         args = yaml_items(m.get("args"), env)
         backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
-        if backend == "vllm" and not m.get("command"):
+        uri = m.get("storageUri")
+        named = any(t.split("=", 1)[0].replace("_", "-") in ("--model-id", "--model") for t, _ in args)
+        if isinstance(uri, str) and uri.startswith("hf://") and not named and "storageUri" in m.value_marks:
+            args = [(f"--model_id={uri[5:].rstrip('/')}", m.value_marks["storageUri"]), *args]  # the HF runtime's model
+        if backend == "vllm" and not m.get("command") and args:
             sites += command_sites(ctx, with_program(implied_program("vllm/vllm-openai"), args), None, env)
     for c in containers(doc):
         sites += container_sites(ctx, env, c)
