@@ -43,5 +43,10 @@ class Counts:
     rate: float | None = None  # accepted/drafted stated directly
     window_s: float | None = None  # length of the measured window, when known
     samples: int = 1  # log lines or scrapes used
+    reader: str | None = None  # the `vocab.SourceFormat` that read it
+    tree: bool = False  # the engine verified a tree of drafts (SGLang topk > 1): not a chain, no chain alpha
+    rounds_unknown: str | None = None  # why the number of verify rounds is unknown (then no tau/alpha is claimed)
+    variable_length: bool = False  # some drafts were shorter than k: later positions were not always drafted
+    per_position_exact: bool = True  # False when per-position counts were rebuilt from rounded printed rates
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
