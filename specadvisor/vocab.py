@@ -115,6 +115,7 @@ class SourceFormat(StrEnum):
     vllm_offline_example = "vllm-offline-example"
     vllm_request_json = "vllm-request-json"
     vllm_bench_json = "vllm-bench-json"
+    vllm_bench = "vllm-bench"
     sglang_prometheus = "sglang-prometheus"
     sglang_log = "sglang-log"
     sglang_bench = "sglang-bench"

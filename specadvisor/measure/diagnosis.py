@@ -25,6 +25,7 @@ from typing import Any
 Z_95 = 1.959963984540054
 MARGIN = 0.05  # a difference in conditional acceptance worth naming, when the intervals also separate
 SMALL_SAMPLE_DRAFTS = 50  # below this many drafts the 95% intervals are wider than about +-0.14
+MIN_TRIALS = 20  # a segment of positions reached by fewer drafts than this is too thin to name a cliff
 BROKEN_SHARE = 0.005  # accepted/drafted under 0.5% over a real sample: nothing is being accepted
 
 
@@ -84,6 +85,8 @@ def rejections(accepted: Sequence[float], drafts: float, variable_length: bool =
             if before is None or after is None:
                 continue
             gap = before[0] - after[0]
+            if math.fsum(tr[j:]) < MIN_TRIALS:
+                break
             if gap > MARGIN and after[2] < before[1] and (cliff is None or gap > cliff[0]):
                 cliff = (gap, j, before[0], after[0])
     if cliff is not None and (early_gap is None or cliff[0] >= early_gap):

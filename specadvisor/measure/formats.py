@@ -31,10 +31,12 @@ FORMATS: tuple[FormatInfo, ...] = (
                "0.7-0.11 (eagle.py and spec_decode.py)"),
     FormatInfo(SourceFormat.vllm_request_json, "vllm", "per-request metrics.speculative_decoding JSON", "0.11+"),
     FormatInfo(SourceFormat.vllm_bench_json, "vllm", "vllm bench serve result JSON (spec_decode_*)", "0.10+"),
+    FormatInfo(SourceFormat.vllm_bench, "vllm", "vllm bench serve summary (Speculative Decoding section)", "0.10+"),
     FormatInfo(SourceFormat.sglang_prometheus, "sglang", "Prometheus sglang:spec_accept_length / _rate gauges",
                "0.4.x-0.5.x"),
     FormatInfo(SourceFormat.sglang_log, "sglang", "'Decode batch ... accept len: ...' log lines", "0.3+"),
-    FormatInfo(SourceFormat.sglang_bench, "sglang", "bench_serving summary ('Accept length:')", "0.4+"),
+    FormatInfo(SourceFormat.sglang_bench, "sglang", "benchmark summaries ('Accept length:', 'Acceptance length:')",
+               "0.4+"),
     FormatInfo(SourceFormat.llamacpp_server_log, "llamacpp", "llama-server 'draft acceptance ...' lines",
                "builds b4xxx-b10xxx (2025-2026)"),
     FormatInfo(SourceFormat.llamacpp_statistics, "llamacpp", "'statistics <impl>:' lines (draft, draft-mtp, "
@@ -77,9 +79,25 @@ def unknown(text: str, location: str) -> InputFileError:
     return InputFileError(location, first, None, "not a form measure reads. It reads " + supported())
 
 
+def _blank_leading_comments(text: str) -> str:
+    """Blank a leading block of `#` comment lines (a note pasted above a log or a JSON body), keeping
+    line numbers; Prometheus HELP/TYPE lines stay."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            continue
+        if not s.startswith("#") or s.startswith(("# HELP ", "# TYPE ", "# EOF")):
+            break
+        lines[i] = ""
+    return "\n".join(lines)
+
+
 def read_counts(text: str, location: str) -> tuple[str, Counts]:
     """(kind, counts): kind is `log` for every text reader and `prometheus` for an exposition."""
     from specadvisor.measure.logs import looks_like_log, parse_log
+
+    text = _blank_leading_comments(text)
 
     if looks_like_log(text):
         return "log", parse_log(text, location)

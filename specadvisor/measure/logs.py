@@ -25,7 +25,7 @@ def looks_like_log(text: str) -> bool:
     lines = text.splitlines()
     return bool(vllm_logs.v1_lines(lines) or vllm_logs.v0_lines(lines) or sglang_logs.log_lines(lines)
                 or llamacpp_logs.has_llamacpp(lines, text) or json_reports.looks_like_json(text)
-                or vllm_logs.has_offline(text) or sglang_logs.has_bench(text))
+                or vllm_logs.has_offline(text) or vllm_logs.has_bench(text) or sglang_logs.has_bench(text))
 
 
 def parse_log(text: str, location: str) -> Counts:
@@ -45,6 +45,8 @@ def parse_log(text: str, location: str) -> Counts:
         return json_reports.parse_json(text, location)
     if vllm_logs.has_offline(text):
         return vllm_logs.parse_offline(text, location)
+    if vllm_logs.has_bench(text):
+        return vllm_logs.parse_bench(text, location)
     if sglang_logs.has_bench(text):
         return sglang_logs.parse_bench(text, location)
     raise MeasureError(f"{location}: no speculative-decoding log lines found")

@@ -1,14 +1,15 @@
 """SGLang text output: scheduler `Decode batch ... accept len: L, accept rate: R, ...` lines, the server
-arguments line, and the `bench_serving` summary (`Accept length: L`).
+arguments line, and benchmark summaries (`bench_serving`: `Accept length: L`; the EAGLE benchmark
+scripts: `... Acceptance length: L`).
 
 What the numbers are (sgl-project/sglang, `python/sglang/srt/managers/scheduler_metrics_mixin.py`):
 
 * accept len = accepted tokens (bonus included) / verify passes over the logging interval: tau.
 * accept rate, two definitions in the code's history:
-  - 0.4.x-0.5.x (e.g. commits 01bb3c8, 78ac30c): accepted tokens / (passes x speculative_num_draft_tokens)
-    = L / num_draft_tokens, bonus included. For a chain (topk = 1) num_draft_tokens = steps + 1, so
-    k = L / R - 1 and accepted/drafted = (L - 1) / k;
-  - later builds: (accepted - passes) / (passes x (num_draft_tokens - 1)) = (L - 1) / k, accepted/drafted.
+  - from PR #13212 (2025-11) to PR #23530 (2026-04; e.g. commits 01bb3c8, 78ac30c): accepted tokens /
+    (passes x speculative_num_draft_tokens) = L / num_draft_tokens, bonus included. For a chain
+    (topk = 1) num_draft_tokens = steps + 1, so k = L / R - 1 and accepted/drafted = (L - 1) / k;
+  - after PR #23530: accepted drafts / proposed drafts = (L - 1) / k, a true accepted/drafted.
   Which one a log uses is told by which of L / R - 1 and (L - 1) / R is a whole number on every line.
   The `sglang:spec_accept_rate` gauge carries the same value as the log.
 * Each line covers the same number of decode iterations (`--decode-log-interval`), so lines are
@@ -30,11 +31,11 @@ from specadvisor.vocab import SourceFormat
 _NUM = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|nan|inf)"
 
 LOG_MARK = "accept len:"
-BENCH_MARK = re.compile(r"(?m)^\s*Accept length:\s*[0-9]")
+BENCH_MARK = re.compile(r"(?:^|\s|,)(?:Accept|Acceptance) length:\s*[0-9]", re.M)
 
 _LEN = re.compile(r"accept len:\s*" + _NUM)
 _RATE = re.compile(r"accept rate:\s*" + _NUM)
-_BENCH = re.compile(r"(?m)^\s*Accept length:\s*" + _NUM)
+_BENCH = re.compile(r"(?:^|\s|,)(?:Accept|Acceptance) length:\s*" + _NUM, re.M)
 _ARG = {key: re.compile(r"(?:\b" + key + r"\s*=\s*|--" + key.replace("_", "-") + r"[ =])([0-9]+)")
         for key in ("speculative_num_steps", "speculative_eagle_topk", "speculative_num_draft_tokens")}
 

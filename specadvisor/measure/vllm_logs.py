@@ -16,6 +16,9 @@ Wordings, from vllm-project/vllm source:
   D, Number of emitted tokens: E.` (0.3.x-0.4.0 printed `Number of draft tokens tokens:` and `Number of
   emitted tokens tokens:`). Running totals since the engine started: the last line counts, a drop marks
   a restart. Without k, k follows from the efficiency: E / efficiency = drafts x (k + 1) and D = drafts x k.
+* `vllm bench serve` summary (benchmarks/serve.py, 0.10+): a `Speculative Decoding` section with
+  `Acceptance rate (%)`, `Acceptance length`, `Drafts`, `Draft tokens`, `Accepted tokens` and
+  `Per-position acceptance (%)` with `Position i: P` lines.
 * `examples/offline_inference/spec_decode.py` (0.9-0.11): `num_drafts: N`, `num_draft_tokens: D`,
   `num_accepted_tokens: A`, `mean acceptance length: L`, `acceptance at token i: r_i`; the older
   `eagle.py` example printed only the mean length and the per-token lines (`acceptance at token i:r`).
@@ -55,6 +58,14 @@ _OFF = {
     "num_accepted_tokens": re.compile(r"(?m)^\s*num_accepted_tokens:\s*([0-9]+)\s*$"),
     "mean_len": re.compile(r"(?m)^\s*mean acceptance length:\s*" + _NUM),
 }
+BENCH_MARK = re.compile(r"(?m)^\s*Acceptance rate \(%\):\s*[0-9]")
+_BENCH = {
+    "drafts": re.compile(r"(?m)^\s*Drafts:\s*([0-9]+)"),
+    "draft_tokens": re.compile(r"(?m)^\s*Draft tokens:\s*([0-9]+)"),
+    "accepted": re.compile(r"(?m)^\s*Accepted tokens:\s*([0-9]+)"),
+    "length": re.compile(r"(?m)^\s*Acceptance length:\s*" + _NUM),
+}
+_BENCH_POS = re.compile(r"(?m)^\s*Position\s+([0-9]+):\s*" + _NUM)
 _OFF_POS = re.compile(r"(?m)^\s*acceptance at token\s+([0-9]+)\s*:\s*" + _NUM)
 
 
@@ -281,6 +292,44 @@ def parse_offline(text: str, location: str) -> Counts:
         c.fmt = "vLLM offline example output (older eagle.py: mean acceptance length only)"
     else:
         raise MeasureError(f"{location}: the offline example output has neither num_drafts nor a mean acceptance length")
+    if c.k is not None and c.draft_tokens and c.drafts and c.draft_tokens < 0.98 * c.drafts * c.k:
+        c.variable_length = True
+    return c
+
+
+def has_bench(text: str) -> bool:
+    return BENCH_MARK.search(text) is not None
+
+
+def parse_bench(text: str, location: str) -> Counts:
+    c = Counts("vllm", "vllm bench serve summary (Speculative Decoding section)", location,
+               reader=SourceFormat.vllm_bench)
+    found = {key: rx.findall(text) for key, rx in _BENCH.items()}
+    if len(found["drafts"]) > 1:
+        c.warnings.append(f"{len(found['drafts'])} benchmark summaries: the last one is read")
+    if found["drafts"] and found["accepted"]:
+        c.drafts, c.accepted = float(found["drafts"][-1]), float(found["accepted"][-1])
+        if c.drafts <= 0:
+            raise MeasureError(f"{location}: Drafts: 0 - speculative decoding did not draft anything")
+        if found["draft_tokens"]:
+            c.draft_tokens = float(found["draft_tokens"][-1])
+    elif found["length"]:
+        c.tau = float(found["length"][-1])
+    else:
+        raise MeasureError(f"{location}: a vllm bench summary without Drafts / Accepted tokens or Acceptance length")
+    pos: dict[int, float] = {}
+    for m in _BENCH_POS.finditer(text):
+        i, r = int(m.group(1)), float(m.group(2)) / 100
+        if i == 0 and pos:
+            pos = {}
+        if not 0 <= r <= 1 or i >= K_MAX:
+            raise MeasureError(f"{location}: 'Position {i}: {m.group(2)}' is not an acceptance percentage")
+        pos[i] = r
+    if pos and sorted(pos) == list(range(len(pos))):
+        c.k, c.k_source = float(len(pos)), "number of per-position lines (num_speculative_tokens)"
+        if c.drafts:
+            c.per_position = tuple(pos[i] * c.drafts for i in range(len(pos)))
+            c.per_position_exact = False
     if c.k is not None and c.draft_tokens and c.drafts and c.draft_tokens < 0.98 * c.drafts * c.k:
         c.variable_length = True
     return c
