@@ -302,7 +302,8 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
                                           sized=c.drafts is not None or kind == "prometheus")
     curve: dict[int, tuple[float, bool]] = {}
     if positions and drafts and not c.variable_length and not c.tree and not is_broken:
-        curve = diagnosis.tau_by_k([p.accepted for p in positions], drafts, max(16, len(positions)))
+        curve = diagnosis.tau_by_k([p.accepted for p in positions], drafts, max(16, len(positions)),
+                                   tau if k_val is not None and abs(k_val - len(positions)) < 1e-9 else None)
     explanation = _explain(c, rate, alpha, tau, k_val)
     return Measurement(
         location=loc, source_id=source_id, kind=kind, fmt=c.fmt, engine=c.engine, drafts=drafts,

@@ -107,12 +107,17 @@ def rejections(accepted: Sequence[float], drafts: float, variable_length: bool =
                       first[0], rest[0])
 
 
-def tau_by_k(accepted: Sequence[float], drafts: float, max_k: int) -> dict[int, tuple[float, bool]]:
+def tau_by_k(accepted: Sequence[float], drafts: float, max_k: int,
+             tau: float | None = None) -> dict[int, tuple[float, bool]]:
     """tau(k) = 1 + sum of the shares of drafts reaching positions 0..k-1, with whether it is extrapolated
-    (beyond the measured positions the last conditional rate continues)."""
+    (beyond the measured positions the last conditional rate continues). With `tau`, the shares are
+    scaled to meet it at the deployed k (counts rebuilt from rounded printed rates miss it by a hair)."""
     if not accepted or drafts <= 0:
         return {}
     reach = [min(a / drafts, 1.0) for a in accepted]
+    total = math.fsum(reach)
+    if tau is not None and total > 0:
+        reach = [min(r * (tau - 1) / total, 1.0) for r in reach]
     prev = reach[-2] if len(reach) > 1 else 1.0
     last_cond = reach[-1] / prev if prev > 0 else 0.0
     out: dict[int, tuple[float, bool]] = {}

@@ -31,6 +31,9 @@ from specadvisor.vocab import SourceFormat
 _NUM = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|nan|inf)"
 
 LOG_MARK = "accept len:"
+# SGLang's chains run speculative_num_steps 1-10 in the docs' examples and benchmarks; a longer "chain"
+# read off accept len / accept rate is more likely the node count of a tree
+CHAIN_STEPS_MAX = 10
 BENCH_MARK = re.compile(r"(?:^|\s|,)(?:Accept|Acceptance) length:\s*[0-9]", re.M)
 
 _LEN = re.compile(r"accept len:\s*" + _NUM)
@@ -100,6 +103,12 @@ def apply_shape(c: Counts, args: dict[str, int], k_pairs: list[tuple[float, floa
         c.k, c.k_source = float(steps), "speculative_num_steps in the server arguments"
         return
     found = chain_k(k_pairs)
+    if found is not None and found[0] > CHAIN_STEPS_MAX:
+        c.notes.append(f"accept len / accept rate imply {found[0] + 1} draft tokens per pass: more than a chain of "
+                       f"speculative_num_steps usually drafts (<= {CHAIN_STEPS_MAX}), so probably a tree (topk > 1); pass "
+                       "--k, or include the server_args line")
+        c.warnings.append("the draft length could not be told from the log (a tree?): pass --k")
+        return
     if found is not None:
         c.k, c.k_source = float(found[0]), f"accept len and accept rate ({found[1]}); pass --k to be sure"
         c.notes.append(f"SGLang's accept rate read as: {found[1]}")
