@@ -198,10 +198,11 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
     loc = c.location
     if k is not None and not 1 <= k <= K_MAX:
         raise MeasureError(f"--k must be >= 1 and <= {K_MAX} (drafted tokens per round), got {k}")
-    figures = {"drafts": c.drafts, "draft tokens": c.draft_tokens, "accepted tokens": c.accepted,
-               "emitted tokens": c.emitted, "k": c.k, "tau": c.tau, "acceptance rate": c.rate}
-    for i, v in enumerate(c.per_position or ()):
-        figures[f"accepted tokens at position {i}"] = v
+    figures: dict[str, float | None] = {
+        "drafts": c.drafts, "draft tokens": c.draft_tokens, "accepted tokens": c.accepted,
+        "emitted tokens": c.emitted, "k": c.k, "tau": c.tau, "acceptance rate": c.rate}
+    for i, pos_count in enumerate(c.per_position or ()):
+        figures[f"accepted tokens at position {i}"] = pos_count
     for what, v in figures.items():
         if v is not None and not math.isfinite(v):
             raise MeasureError(f"{loc}: {what} {v:g} is not a finite number: the source's figures are too large or "
@@ -338,11 +339,12 @@ def _positions(c: Counts, drafts: float | None, alpha: float | None, k: float | 
     for i, acc in enumerate(pp):
         acc = min(acc, prev)  # rounded rates may make a count exceed the previous one by a hair
         lo, hi = wilson_interval(min(acc, drafts), drafts)
+        cond: float | None = None
+        clo: float | None = None
+        chi: float | None = None
         if prev > 0:
             cond = min(acc / prev, 1.0)
             clo, chi = wilson_interval(min(acc, prev), prev)
-        else:
-            cond = clo = chi = None
         out.append(PositionStat(i, acc, min(acc / drafts, 1.0), lo, hi, cond, clo, chi,
                                 None if alpha is None else alpha ** (i + 1)))
         prev = acc

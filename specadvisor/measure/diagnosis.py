@@ -5,7 +5,8 @@ small, the tokens per round the measured positions give at every k, and which ru
   under a constant alpha. A low position 0 against the rest is `early` (a tokenizer, chat-template or
   prompt mismatch); a drop after some position i - the first i + 1 positions accept more than the rest
   - is `late`, a cliff after position i, however early in the draft i is. A difference is named only when
-  it exceeds `MARGIN` and the 95% Wilson intervals separate. Positions no draft reached carry no evidence
+  it exceeds `MARGIN` and the 95% Wilson intervals separate, and a cliff needs the drop at its first
+  position, reached by at least `MIN_TRIALS` drafts. Positions no draft reached carry no evidence
   and are left out; when drafts vary in length (n-gram, llama.cpp --draft-p-min) a later position's rate
   mixes rejections with positions never drafted, so only `early` can be told.
 * tau(k) from the positions: 1 + the shares of drafts reaching positions 0..k-1 (measured up to the
@@ -85,8 +86,10 @@ def rejections(accepted: Sequence[float], drafts: float, variable_length: bool =
             if before is None or after is None:
                 continue
             gap = before[0] - after[0]
-            if math.fsum(tr[j:]) < MIN_TRIALS:
-                break
+            if tr[j] < MIN_TRIALS:
+                break  # too few drafts reached position j to show a drop there
+            if acc[j] / tr[j] > before[0] - MARGIN:
+                continue  # the drop must start at position j itself, not be dragged in by a thin tail
             if gap > MARGIN and after[2] < before[1] and (cliff is None or gap > cliff[0]):
                 cliff = (gap, j, before[0], after[0])
     if cliff is not None and (early_gap is None or cliff[0] >= early_gap):

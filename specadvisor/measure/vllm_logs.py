@@ -138,10 +138,11 @@ def parse_v1(lines: list[str], where: list[int], location: str) -> Counts:
                 if not math.isnan(r) and not 0 <= r <= 1:
                     raise InputFileError(location, n, "Per-position acceptance rate",
                                          f"{r:g} is not an acceptance rate (0 to 1)")
-        mean_len = float(m["mean_len"].group(1)) if m["mean_len"] is not None else None
-        if mean_len is not None and (math.isinf(mean_len) or mean_len > K_MAX + 1):
+        len_m = m["mean_len"]
+        mean_len = float(len_m.group(1)) if len_m is not None else None
+        if len_m is not None and mean_len is not None and (math.isinf(mean_len) or mean_len > K_MAX + 1):
             raise InputFileError(location, n, "Mean acceptance length",
-                                 f"{m['mean_len'].group(1)} is not a mean acceptance length (1 to {K_MAX + 1})")
+                                 f"{len_m.group(1)} is not a mean acceptance length (1 to {K_MAX + 1})")
         line_drafts: float | None = None
         if rates and not any(math.isnan(r) for r in rates):
             k = len(rates)
