@@ -114,6 +114,7 @@ class SourceFormat(StrEnum):
     vllm_v0_log = "vllm-v0-log"
     vllm_offline_example = "vllm-offline-example"
     vllm_request_json = "vllm-request-json"
+    vllm_request_metrics = "vllm-request-metrics"
     vllm_bench_json = "vllm-bench-json"
     vllm_bench = "vllm-bench"
     sglang_prometheus = "sglang-prometheus"

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from specadvisor.errors import SpecAdvisorError
 from specadvisor.measure import diagnosis
 from specadvisor.measure.analysis import measure
-from specadvisor.errors import SpecAdvisorError
 from specadvisor.measure.formats import FORMATS, supported
 from specadvisor.measure.sglang_logs import chain_k
 from specadvisor.speedup import tokens_per_round

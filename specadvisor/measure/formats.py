@@ -30,6 +30,8 @@ FORMATS: tuple[FormatInfo, ...] = (
     FormatInfo(SourceFormat.vllm_offline_example, "vllm", "examples/offline_inference/spec_decode.py output",
                "0.7-0.11 (eagle.py and spec_decode.py)"),
     FormatInfo(SourceFormat.vllm_request_json, "vllm", "per-request metrics.speculative_decoding JSON", "0.11+"),
+    FormatInfo(SourceFormat.vllm_request_metrics, "vllm", "RequestMetrics(... spec_token_acceptance_counts=[...])",
+               "V0 0.7-0.10"),
     FormatInfo(SourceFormat.vllm_bench_json, "vllm", "vllm bench serve result JSON (spec_decode_*)", "0.10+"),
     FormatInfo(SourceFormat.vllm_bench, "vllm", "vllm bench serve summary (Speculative Decoding section)", "0.10+"),
     FormatInfo(SourceFormat.sglang_prometheus, "sglang", "Prometheus sglang:spec_accept_length / _rate gauges",

@@ -3,7 +3,8 @@
 The readers, one module per engine family:
 
 * `vllm_logs`     vLLM V1 `SpecDecoding metrics:` (every wording since 0.8), V0 `Speculative metrics:`
-  (0.3-0.10), the offline `spec_decode.py` example output.
+  (0.3-0.10), the offline `spec_decode.py` example output, V0 `spec_token_acceptance_counts`, the
+  `vllm bench serve` summary.
 * `sglang_logs`   SGLang `Decode batch ... accept len: ...` lines and the `bench_serving` summary.
 * `llamacpp_logs` llama.cpp per-request `draft acceptance ...` lines, `statistics <impl>:` lines and the
   `llama-speculative` summary.
@@ -25,7 +26,8 @@ def looks_like_log(text: str) -> bool:
     lines = text.splitlines()
     return bool(vllm_logs.v1_lines(lines) or vllm_logs.v0_lines(lines) or sglang_logs.log_lines(lines)
                 or llamacpp_logs.has_llamacpp(lines, text) or json_reports.looks_like_json(text)
-                or vllm_logs.has_offline(text) or vllm_logs.has_bench(text) or sglang_logs.has_bench(text))
+                or vllm_logs.has_offline(text) or vllm_logs.has_bench(text) or sglang_logs.has_bench(text)
+                or vllm_logs.has_request_counts(text))
 
 
 def parse_log(text: str, location: str) -> Counts:
@@ -41,6 +43,8 @@ def parse_log(text: str, location: str) -> Counts:
         return sglang_logs.parse_log(text, lines, where, location)
     if llamacpp_logs.has_llamacpp(lines, text):
         return llamacpp_logs.parse_llamacpp(text, lines, location)
+    if vllm_logs.has_request_counts(text):
+        return vllm_logs.parse_request_counts(text, location)
     if json_reports.looks_like_json(text):
         return json_reports.parse_json(text, location)
     if vllm_logs.has_offline(text):

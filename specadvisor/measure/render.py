@@ -121,8 +121,8 @@ def render_report(d: dict[str, Any]) -> None:
         con.print(line, style="bold")
     elif d.get("k_guidance"):
         g = d["k_guidance"]
-        ks = f"{g['k_min']}" if g["k_min"] == g["k_max"] else f"{g['k_min']}-{g['k_max']}"
-        con.print(f"k advice: {ks} ({g['rule']}, {g.get('basis', 'the table at alpha')}); give --target, --draft "
+        k_range = f"{g['k_min']}" if g["k_min"] == g["k_max"] else f"{g['k_min']}-{g['k_max']}"
+        con.print(f"k advice: {k_range} ({g['rule']}, {g.get('basis', 'the table at alpha')}); give --target, --draft "
                   "and --hardware for a predicted best k.")
     if d.get("diagnostics"):
         con.print()

@@ -16,6 +16,9 @@ Wordings, from vllm-project/vllm source:
   D, Number of emitted tokens: E.` (0.3.x-0.4.0 printed `Number of draft tokens tokens:` and `Number of
   emitted tokens tokens:`). Running totals since the engine started: the last line counts, a drop marks
   a restart. Without k, k follows from the efficiency: E / efficiency = drafts x (k + 1) and D = drafts x k.
+* V0 per-request metrics (`vllm/sequence.py` RequestMetrics, 0.7-0.10), printed with a RequestOutput:
+  `spec_token_acceptance_counts=[n0, n1, ..., nk]`, where n0 counts the request's verify steps and n_i
+  (i >= 1) the steps that accepted at least i drafted tokens. Requests are added up.
 * `vllm bench serve` summary (benchmarks/serve.py, 0.10+): a `Speculative Decoding` section with
   `Acceptance rate (%)`, `Acceptance length`, `Drafts`, `Draft tokens`, `Accepted tokens` and
   `Per-position acceptance (%)` with `Position i: P` lines.
@@ -58,6 +61,7 @@ _OFF = {
     "num_accepted_tokens": re.compile(r"(?m)^\s*num_accepted_tokens:\s*([0-9]+)\s*$"),
     "mean_len": re.compile(r"(?m)^\s*mean acceptance length:\s*" + _NUM),
 }
+REQUEST_COUNTS = re.compile(r"""["']?spec_token_acceptance_counts["']?\s*[=:]\s*[\[(]([0-9,\s]*)[\])]""")
 BENCH_MARK = re.compile(r"(?m)^\s*Acceptance rate \(%\):\s*[0-9]")
 _BENCH = {
     "drafts": re.compile(r"(?m)^\s*Drafts:\s*([0-9]+)"),
@@ -98,6 +102,21 @@ def _draft_length(location: str, line_no: int, field: str, text: str) -> int:
     return k
 
 
+_CONTINUATION = re.compile(r"^\s*(?:Mean acceptance length|Accepted|Drafted|Per-position|Avg Draft|Draft acceptance|"
+                          r"Number of|System efficiency|[0-9][0-9.,\s%]*$)")
+
+
+def _unwrapped(lines: list[str], n: int, markers: tuple[str, ...]) -> str:
+    """Line n, joined with up to three following lines when a paste wrapped it: lines that carry the
+    line's own fields (`Drafted: ...`, a list of rates), not a new log record."""
+    line = lines[n - 1]
+    for extra in lines[n: n + 3]:
+        if any(m in extra for m in markers) or not _CONTINUATION.match(extra):
+            break
+        line = line.rstrip() + " " + extra.strip()
+    return line
+
+
 def v1_lines(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines, start=1) if _marked(line, V1_MARK)]
 
@@ -118,7 +137,7 @@ def parse_v1(lines: list[str], where: list[int], location: str) -> Counts:
     used = with_rates = without_drafts = 0
     approx = False
     for n in where:
-        line = lines[n - 1]
+        line = _unwrapped(lines, n, (V1_MARK, V0_MARK))
         m = {key: rx.search(line) for key, rx in _V1.items()}
         if m["accepted"] is None or m["drafted"] is None:
             raise _bad(location, n, "'SpecDecoding metrics'", line)
@@ -206,7 +225,7 @@ def parse_v0(lines: list[str], where: list[int], location: str) -> Counts:
     names = {"accepted": "Number of accepted tokens", "drafted": "Number of draft tokens",
              "emitted": "Number of emitted tokens"}
     for n in where:
-        line = lines[n - 1]
+        line = _unwrapped(lines, n, (V1_MARK, V0_MARK))
         m = {key: rx.search(line) for key, rx in _V0.items()}
         if any(m[key] is None for key in names):
             raise _bad(location, n, "'Speculative metrics'", line)
@@ -333,4 +352,36 @@ def parse_bench(text: str, location: str) -> Counts:
             c.per_position_exact = False
     if c.k is not None and c.draft_tokens and c.drafts and c.draft_tokens < 0.98 * c.drafts * c.k:
         c.variable_length = True
+    return c
+
+
+def has_request_counts(text: str) -> bool:
+    return REQUEST_COUNTS.search(text) is not None
+
+
+def parse_request_counts(text: str, location: str) -> Counts:
+    c = Counts("vllm", "vLLM V0 per-request metrics (spec_token_acceptance_counts)", location,
+               reader=SourceFormat.vllm_request_metrics)
+    total: list[float] = []
+    reqs = 0
+    for m in REQUEST_COUNTS.finditer(text):
+        vals = [float(x) for x in m.group(1).replace(" ", "").split(",") if x]
+        if len(vals) < 2 or vals[0] <= 0:
+            continue  # [0]: the request ran without speculation
+        if len(vals) - 1 > K_MAX or any(b > a for a, b in zip(vals, vals[1:], strict=False)):
+            raise MeasureError(f"{location}: spec_token_acceptance_counts={m.group(0).split('=', 1)[-1].strip()} is "
+                               "not a list of verify steps followed by falling accepted counts")
+        if len(total) < len(vals):
+            total.extend([0.0] * (len(vals) - len(total)))
+        for i, v in enumerate(vals):
+            total[i] += v
+        reqs += 1
+    if reqs == 0:
+        raise MeasureError(f"{location}: every spec_token_acceptance_counts is empty or [0]: no request speculated")
+    c.drafts = total[0]
+    c.per_position = tuple(total[1:])
+    c.accepted = math.fsum(total[1:])
+    c.k, c.k_source = float(len(total) - 1), "length of spec_token_acceptance_counts minus one (num_speculative_tokens)"
+    c.samples = reqs
+    c.notes.append(f"{reqs} request(s) added up")
     return c
