@@ -120,6 +120,7 @@ class SourceFormat(StrEnum):
     sglang_prometheus = "sglang-prometheus"
     sglang_log = "sglang-log"
     sglang_bench = "sglang-bench"
+    sglang_meta_info = "sglang-meta-info"
     llamacpp_server_log = "llamacpp-server-log"
     llamacpp_statistics = "llamacpp-statistics"
     llamacpp_speculative = "llamacpp-speculative"

@@ -39,6 +39,8 @@ FORMATS: tuple[FormatInfo, ...] = (
     FormatInfo(SourceFormat.sglang_log, "sglang", "'Decode batch ... accept len: ...' log lines", "0.3+"),
     FormatInfo(SourceFormat.sglang_bench, "sglang", "benchmark summaries ('Accept length:', 'Acceptance length:')",
                "0.4+"),
+    FormatInfo(SourceFormat.sglang_meta_info, "sglang", "per-request meta_info (spec_verify_ct, completion_tokens)",
+               "0.4+"),
     FormatInfo(SourceFormat.llamacpp_server_log, "llamacpp", "llama-server 'draft acceptance ...' lines",
                "builds b4xxx-b10xxx (2025-2026)"),
     FormatInfo(SourceFormat.llamacpp_statistics, "llamacpp", "'statistics <impl>:' lines (draft, draft-mtp, "

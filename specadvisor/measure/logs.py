@@ -5,7 +5,8 @@ The readers, one module per engine family:
 * `vllm_logs`     vLLM V1 `SpecDecoding metrics:` (every wording since 0.8), V0 `Speculative metrics:`
   (0.3-0.10), the offline `spec_decode.py` example output, V0 `spec_token_acceptance_counts`, the
   `vllm bench serve` summary.
-* `sglang_logs`   SGLang `Decode batch ... accept len: ...` lines and the `bench_serving` summary.
+* `sglang_logs`   SGLang `Decode batch ... accept len: ...` lines, benchmark summaries and per-request
+  `meta_info`.
 * `llamacpp_logs` llama.cpp per-request `draft acceptance ...` lines, `statistics <impl>:` lines and the
   `llama-speculative` summary.
 * `json_reports`  JSON: TensorRT-LLM iteration stats, vLLM per-request and benchmark JSON, llama.cpp
@@ -27,7 +28,7 @@ def looks_like_log(text: str) -> bool:
     return bool(vllm_logs.v1_lines(lines) or vllm_logs.v0_lines(lines) or sglang_logs.log_lines(lines)
                 or llamacpp_logs.has_llamacpp(lines, text) or json_reports.looks_like_json(text)
                 or vllm_logs.has_offline(text) or vllm_logs.has_bench(text) or sglang_logs.has_bench(text)
-                or vllm_logs.has_request_counts(text))
+                or vllm_logs.has_request_counts(text) or sglang_logs.has_meta(text))
 
 
 def parse_log(text: str, location: str) -> Counts:
@@ -45,6 +46,8 @@ def parse_log(text: str, location: str) -> Counts:
         return llamacpp_logs.parse_llamacpp(text, lines, location)
     if vllm_logs.has_request_counts(text):
         return vllm_logs.parse_request_counts(text, location)
+    if sglang_logs.has_meta(text):
+        return sglang_logs.parse_meta(text, location)
     if json_reports.looks_like_json(text):
         return json_reports.parse_json(text, location)
     if vllm_logs.has_offline(text):

@@ -14,6 +14,9 @@ What the numbers are (sgl-project/sglang, `python/sglang/srt/managers/scheduler_
   The `sglang:spec_accept_rate` gauge carries the same value as the log.
 * Each line covers the same number of decode iterations (`--decode-log-interval`), so lines are
   averaged unweighted, not by throughput.
+* Per request, `meta_info` carries `spec_verify_ct` (verify passes) and `completion_tokens`, so
+  tau = completion_tokens / spec_verify_ct (python/sglang/srt/managers/scheduler_output_processor_mixin.py);
+  requests are added up, in JSON or in the Python dict a `Finish: ... out={'meta_info': ...}` line prints.
 * With `--speculative-eagle-topk` > 1 the engine verifies a tree of `speculative_num_draft_tokens`
   nodes `speculative_num_steps` deep: that is not a chain, and no chain alpha describes it.
 """
@@ -46,6 +49,37 @@ _ARG = {key: re.compile(r"(?:\b" + key + r"\s*=\s*|--" + key.replace("_", "-") +
 def _short(text: str, width: int = 80) -> str:
     text = text.strip()
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+_VERIFY = re.compile(r"""["']spec_verify_ct["']\s*:\s*([0-9]+)""")
+_COMPLETION = re.compile(r"""["']completion_tokens["']\s*:\s*([0-9]+)""")
+
+
+def has_meta(text: str) -> bool:
+    return _VERIFY.search(text) is not None
+
+
+def parse_meta(text: str, location: str) -> Counts:
+    c = Counts("sglang", "SGLang per-request meta_info (completion_tokens / spec_verify_ct)", location,
+               reader=SourceFormat.sglang_meta_info)
+    verify = [float(x) for x in _VERIFY.findall(text)]
+    completion = [float(x) for x in _COMPLETION.findall(text)]
+    if len(verify) != len(completion):
+        raise MeasureError(f"{location}: {len(verify)} spec_verify_ct but {len(completion)} completion_tokens: cannot "
+                           "pair them request by request")
+    pairs = [(v, t) for v, t in zip(verify, completion, strict=True) if v > 0]
+    if not pairs:
+        raise MeasureError(f"{location}: every spec_verify_ct is 0: no request speculated")
+    passes = math.fsum(v for v, _ in pairs)
+    tokens = math.fsum(t for _, t in pairs)
+    c.tau, c.samples = tokens / passes, len(pairs)
+    c.notes.append(f"tau = completion tokens / verify passes over {len(pairs)} request(s) (the first token, from "
+                   "prefill, counts too: tau is a hair high on short requests)")
+    c.tau_approximate = True
+    apply_shape(c, server_args(text), [])
+    if c.k is None:
+        c.notes.append("meta_info gives no draft length: pass --k (speculative_num_steps)")
+    return c
 
 
 def log_lines(lines: list[str]) -> list[int]:
