@@ -357,6 +357,11 @@ def _explain(c: Counts, rate: float | None, alpha: float | None, tau: float | No
     name = _RATE_NAME.get(c.engine, "accepted/drafted")
     if abs(k - 1) < 1e-9:
         return f"With k = 1, {name} ({rate:.2f}) and the per-token alpha of the speedup formula are the same number."
+    if c.engine == "sglang":
+        return (f"SGLang's printed accept rate is not accepted/drafted in every version (0.5.x builds divide accept "
+                f"len by speculative_num_draft_tokens, bonus token included); accepted/drafted is (tau - 1) / k = "
+                f"{rate:.2f}, and the per-token alpha of the speedup formula solves tau = (1 - alpha^(k+1)) / "
+                f"(1 - alpha): {alpha:.2f} at tau = {tau:.3f}, k = {_fmt_k(k)}.")
     if not c.accepted_is_prefix:
         return (f"vLLM V0's draft acceptance rate {rate:.2f} counts accepted tokens at any position, even after a "
                 f"rejection, while the per-token alpha of the speedup formula follows from the tokens actually emitted "
