@@ -7,8 +7,8 @@
   once per iteration, so drafts = sum numRequestsWithDraftTokens, tau = 1 + accepted / drafts. With
   attention data parallelism the rank-0 stats are copied to every rank's row: only `attentionDpRank` 0
   is counted.
-* vLLM per-request metrics (`--per-request-spec-decode-metrics`, docs/features/speculative_decoding/
-  acceptance_metrics.md): `metrics.speculative_decoding` = {num_spec_steps, num_draft_tokens,
+* vLLM per-request metrics (`--per-request-spec-decode-metrics`, vLLM 0.29+ from PR #48915,
+  docs/features/speculative_decoding/acceptance_metrics.md; on the final usage chunk when streaming): `metrics.speculative_decoding` = {num_spec_steps, num_draft_tokens,
   num_accepted_draft_tokens, mean_acceptance_length, draft_acceptance_rate, acceptance_histogram, ...};
   `acceptance_histogram[j]` counts verify steps that accepted exactly j tokens, so position i was
   accepted by the steps with j > i. Requests are added up.
