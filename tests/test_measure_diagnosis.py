@@ -174,3 +174,12 @@ def test_sglang_gauge_rate_is_not_taken_as_accepted_per_drafted(tmp_path):
     m = measure(str(p))
     assert m.k == 3 and m.rate == pytest.approx(2 / 3)
     assert not math.isclose(m.rate, 0.75)
+
+
+def test_a_gentle_slope_is_even_not_a_cliff():
+    # healthy drafts lose a few points a position (llama.cpp PR #24536's EAGLE-3 example: 0.81, 0.79, 0.76)
+    drafts = 100_000.0
+    r = diagnosis.rejections(prefix_counts(drafts, [0.81, 0.79, 0.76, 0.74]), drafts)
+    assert r.where == "even"
+    r = diagnosis.rejections(prefix_counts(drafts, [0.81, 0.79, 0.60, 0.58]), drafts)
+    assert r.where == "late" and r.cliff_after == 1

@@ -5,7 +5,8 @@ small, the tokens per round the measured positions give at every k, and which ru
   under a constant alpha. A low position 0 against the rest is `early` (a tokenizer, chat-template or
   prompt mismatch); a drop after some position i - the first i + 1 positions accept more than the rest
   - is `late`, a cliff after position i, however early in the draft i is. A difference is named only when
-  it exceeds `MARGIN` and the 95% Wilson intervals separate, and a cliff needs the drop at its first
+  it exceeds `MARGIN` (early) or `CLIFF_MARGIN` (late) and the 95% Wilson intervals separate, and a cliff
+  needs the drop at its first
   position, reached by at least `MIN_TRIALS` drafts. Positions no draft reached carry no evidence
   and are left out; when drafts vary in length (n-gram, llama.cpp --draft-p-min) a later position's rate
   mixes rejections with positions never drafted, so only `early` can be told.
@@ -24,7 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 Z_95 = 1.959963984540054
-MARGIN = 0.05  # a difference in conditional acceptance worth naming, when the intervals also separate
+MARGIN = 0.05  # a weak first position worth naming (early), when the intervals also separate
+# a drop along the draft worth calling a cliff (late). specadvisor's threshold, not an engine figure:
+# healthy drafts lose a few points a position without any cliff (llama.cpp PR #24536's EAGLE-3 example
+# reads 0.81, 0.79, 0.76 conditionally), so a gentle slope stays `even` and only a step down is named
+CLIFF_MARGIN = 0.08
 SMALL_SAMPLE_DRAFTS = 50  # below this many drafts the 95% intervals are wider than about +-0.14
 MIN_TRIALS = 20  # a segment of positions reached by fewer drafts than this is too thin to name a cliff
 BROKEN_SHARE = 0.005  # accepted/drafted under 0.5% over a real sample: nothing is being accepted
@@ -88,9 +93,9 @@ def rejections(accepted: Sequence[float], drafts: float, variable_length: bool =
             gap = before[0] - after[0]
             if tr[j] < MIN_TRIALS:
                 break  # too few drafts reached position j to show a drop there
-            if acc[j] / tr[j] > before[0] - MARGIN:
+            if acc[j] / tr[j] > before[0] - CLIFF_MARGIN:
                 continue  # the drop must start at position j itself, not be dragged in by a thin tail
-            if gap > MARGIN and after[2] < before[1] and (cliff is None or gap > cliff[0]):
+            if gap > CLIFF_MARGIN and after[2] < before[1] and (cliff is None or gap > cliff[0]):
                 cliff = (gap, j, before[0], after[0])
     if cliff is not None and (early_gap is None or cliff[0] >= early_gap):
         gap, j, b, a = cliff

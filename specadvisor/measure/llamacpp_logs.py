@@ -39,7 +39,7 @@ SPECULATIVE_MARK = re.compile(r"^\s*(?:\S+\s+)?n_drafted\s*=\s*[0-9]+", re.M)
 
 _REQ = re.compile(r"draft acceptance(?: rate)?\s*=\s*" + _NUM + r"\s*\(\s*" + _INT + r"\s*accepted\s*/\s*" + _INT
                   + r"\s*generated\s*\)")
-_REQ_LEN = re.compile(r"mean acceptance length\s*=\s*" + _NUM)
+_REQ_LEN = re.compile(r"mean (?:acceptance length|len)\s*=\s*" + _NUM)
 _REQ_POS = re.compile(r"acceptance rate per position\s*=\s*\(([^)]*)\)")
 _ST = {
     "gen_drafts": re.compile(r"#gen drafts\s*=\s*" + _INT),
