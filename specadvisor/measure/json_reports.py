@@ -9,7 +9,8 @@
   is counted.
 * vLLM per-request metrics (`--per-request-spec-decode-metrics`, vLLM 0.29+ from PR #48915,
   docs/features/speculative_decoding/acceptance_metrics.md; on the final usage chunk when streaming):
-  `metrics.speculative_decoding` = {num_spec_steps, num_draft_tokens, num_accepted_draft_tokens, mean_acceptance_length, draft_acceptance_rate, acceptance_histogram, ...};
+  `metrics.speculative_decoding` = {num_spec_steps, num_draft_tokens, num_accepted_draft_tokens,
+  mean_acceptance_length, draft_acceptance_rate, acceptance_histogram, ...};
   `acceptance_histogram[j]` counts verify steps that accepted exactly j tokens, so position i was
   accepted by the steps with j > i. Requests are added up.
 * `vllm bench serve --save-result` JSON: spec_decode_num_drafts, spec_decode_draft_tokens,
