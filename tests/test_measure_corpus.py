@@ -182,3 +182,10 @@ def test_positions_no_draft_reached_are_no_evidence():
     assert m.rejections.where == "even"
     reached = [p for p in m.per_position if p.conditional is not None]
     assert len(reached) < len(m.per_position)  # positions 6-14: no trials, no conditional rate
+
+
+def test_other_implementations_are_reported_apart_in_json():
+    m = measure(str(CORPUS / "llamacpp-2026-statistics-two-impls.txt"))
+    others = analysis.report_dict(m, None)["other_implementations"]
+    assert [o["impl"] for o in others] == ["ngram-mod"]
+    assert others[0]["drafts"] == 44 and others[0]["tau"] == pytest.approx(1 + 50 / 44, abs=1e-4)

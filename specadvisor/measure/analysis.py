@@ -90,6 +90,7 @@ class Measurement:
     variable_length: bool = False  # drafts shorter than k happened
     # tau(k) from the measured per-position acceptance, with whether it is extrapolated past the deployed k
     tau_by_k: dict[int, tuple[float, bool]] = field(default_factory=dict)
+    others: tuple[dict[str, Any], ...] = ()  # other implementations in the source, kept apart (llama.cpp)
 
     @property
     def k_int(self) -> int | None:
@@ -312,7 +313,7 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
         tau_approximate=approx, rate=rate, alpha=alpha, per_position=positions, rejections=rejections,
         explanation=explanation, window_s=c.window_s, scrapes=scrapes, samples=c.samples, missing=tuple(missing),
         notes=tuple(notes), warnings=tuple(warnings), reader=None if c.reader is None else str(c.reader),
-        tree=c.tree, broken=is_broken, variable_length=c.variable_length, tau_by_k=curve,
+        tree=c.tree, broken=is_broken, variable_length=c.variable_length, tau_by_k=curve, others=tuple(c.others),
     )
 
 
@@ -567,6 +568,8 @@ def report_dict(m: Measurement, p: Prediction | None, missing_for_prediction: Se
         "accepted_per_drafted": _r(m.rate), "alpha": _r(m.alpha, 6), "explanation": m.explanation,
         "broken_run": m.broken, "tree": m.tree, "variable_draft_length": m.variable_length,
         "tau_by_k": {str(k): {"tau": round(t, 4), "extrapolated": x} for k, (t, x) in m.tau_by_k.items()},
+        "other_implementations": [{key: (round(v, 4) if isinstance(v, float) else v) for key, v in o.items()}
+                                  for o in m.others],
         "per_position": [{
             "position": s.position, "accepted": _count(s.accepted), "rate": _r(s.rate), "rate_low": _r(s.rate_low),
             "rate_high": _r(s.rate_high), "conditional": _r(s.conditional), "conditional_low": _r(s.conditional_low),

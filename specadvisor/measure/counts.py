@@ -48,5 +48,8 @@ class Counts:
     rounds_unknown: str | None = None  # why the number of verify rounds is unknown (then no tau/alpha is claimed)
     variable_length: bool = False  # some drafts were shorter than k: later positions were not always drafted
     per_position_exact: bool = True  # False when per-position counts were rebuilt from rounded printed rates
+    # other speculative implementations in the same source (llama.cpp `statistics <impl>:`), kept apart:
+    # {impl, drafts, draft_tokens, accepted, tau, accepted_per_drafted}
+    others: list[dict[str, float | str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -285,6 +285,7 @@ def parse_llamacpp(text: str, lines: list[str], location: str) -> Counts:
     elif primary is not None:
         c = Counts("llamacpp", f"llama.cpp 'statistics {primary.impl}' lines", location,
                    reader=SourceFormat.llamacpp_statistics)
+        c.notes.append(f"implementation measured: {primary.impl}")
         if primary.gen_drafts <= 0:
             raise MeasureError(f"{location}: 'statistics {primary.impl}' reports 0 drafts: speculative decoding did "
                                "not draft anything")
@@ -299,6 +300,10 @@ def parse_llamacpp(text: str, lines: list[str], location: str) -> Counts:
         for other in sorted(stats.values(), key=lambda t: -t.gen_drafts):
             if other is primary:
                 continue
+            c.others.append({"impl": other.impl, "drafts": other.gen_drafts, "draft_tokens": other.gen_tokens,
+                             "accepted": other.acc_tokens,
+                             "tau": 1 + other.acc_tokens / other.gen_drafts if other.gen_drafts else 1.0,
+                             "accepted_per_drafted": other.acc_tokens / other.gen_tokens if other.gen_tokens else 0.0})
             if other.gen_drafts > 0:
                 rate = other.acc_tokens / other.gen_tokens if other.gen_tokens else 0.0
                 c.notes.append(f"implementation {other.impl} (kept apart): {other.gen_drafts:g} drafts, "
