@@ -183,3 +183,12 @@ def test_a_gentle_slope_is_even_not_a_cliff():
     assert r.where == "even"
     r = diagnosis.rejections(prefix_counts(drafts, [0.81, 0.79, 0.60, 0.58]), drafts)
     assert r.where == "late" and r.cliff_after == 1
+
+
+def test_vllm_short_form_takes_k_from_the_config_line(tmp_path):
+    p = tmp_path / "short.log"
+    p.write_text("INFO 04-09 11:00:00 [core.py:61] Initializing a V1 LLM engine (v0.8.2) with config: model='m', "
+                 "speculative_config=SpeculativeConfig(method='eagle', model='d', num_spec_tokens=4)\n"
+                 "SpecDecoding metrics: Draft acceptance rate: 50.0%, Accepted: 500 tokens, Drafted: 1000 tokens\n")
+    m = measure(str(p))
+    assert m.k == 4 and m.tau == pytest.approx(3.0)

@@ -117,6 +117,18 @@ def _unwrapped(lines: list[str], n: int, markers: tuple[str, ...]) -> str:
     return line
 
 
+_CONFIG_K = re.compile(r"""(?:num_speculative_tokens|num_spec_tokens)["']?\s*[:=]\s*([0-9]{1,2})\b"""
+                       r"|--num[-_]speculative[-_]tokens[ =]([0-9]{1,2})\b")
+
+
+def config_k(lines: list[str]) -> int | None:
+    """num_speculative_tokens from the engine's config dump or command line in the same log, when it
+    names one value (vLLM prints `speculative_config=SpeculativeConfig(... num_spec_tokens=3)` at start)."""
+    found = {int(a or b) for line in lines for a, b in _CONFIG_K.findall(line)}
+    found.discard(0)
+    return found.pop() if len(found) == 1 and 1 <= next(iter(found)) <= K_MAX else None
+
+
 def v1_lines(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines, start=1) if _marked(line, V1_MARK)]
 
@@ -196,8 +208,14 @@ def parse_v1(lines: list[str], where: list[int], location: str) -> Counts:
     if without_drafts:
         c.drafts = None
         c.fmt = "vLLM V1 'SpecDecoding metrics' log lines (0.8 short form)"
-        c.notes.append(f"{without_drafts} line(s) carry only accepted and drafted tokens (vLLM 0.8 short form): the "
-                       "number of drafts is drafted / k, so pass --k (num_speculative_tokens)")
+        k_cfg = config_k(lines) if not ks else None
+        if k_cfg is not None:
+            c.k, c.k_source = float(k_cfg), "num_speculative_tokens in the engine's config line"
+            c.notes.append(f"{without_drafts} line(s) carry only accepted and drafted tokens (vLLM 0.8 short form): "
+                           "the number of drafts is drafted / k")
+        else:
+            c.notes.append(f"{without_drafts} line(s) carry only accepted and drafted tokens (vLLM 0.8 short form): "
+                           "the number of drafts is drafted / k, so pass --k (num_speculative_tokens)")
     else:
         c.drafts = drafts
     if ks:
@@ -265,6 +283,8 @@ def parse_v0(lines: list[str], where: list[int], location: str) -> Counts:
                 r = round(k_est)
                 if 1 <= r <= K_MAX and abs(k_est - r) <= 0.15:
                     c.k, c.k_source = float(r), "System efficiency and the token counts (k = D / (E / efficiency - D))"
+        if c.k is None and config_k(lines) is not None:
+            c.k, c.k_source = float(config_k(lines) or 0), "num_speculative_tokens in the engine's config line"
         if c.k is None:
             c.notes.append("the lines do not say k (Number of speculative tokens): pass --k")
     c.samples = len(where)
