@@ -46,11 +46,12 @@ def documents(text: str, location: str) -> list[tuple[int | None, Any]]:
     """(line, object) for the whole text as one JSON document, else for each line holding JSON (JSON lines,
     or a log line with a JSON body after its prefix); the line is None when the document spans lines."""
     stripped = text.strip()
+    marked = marker_lines(text)
     if stripped[:1] in "{[":
         try:
-            return [(None, json.loads(stripped))]
+            return [(marked[0] if len(marked) == 1 else None, json.loads(stripped))]
         except RecursionError:
-            raise _too_deep(location, None) from None
+            raise _too_deep(location, marked[0] if len(marked) == 1 else None) from None
         except ValueError:
             pass
     out: list[tuple[int | None, Any]] = []
@@ -67,6 +68,10 @@ def documents(text: str, location: str) -> list[tuple[int | None, Any]]:
         except ValueError:
             continue  # a pretty-printed body spread over lines, or a truncated one
     return out
+
+
+def marker_lines(text: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), start=1) if any(m in line for m in MARKERS)]
 
 
 def looks_like_json(text: str) -> bool:
@@ -114,8 +119,11 @@ def parse_json(text: str, location: str) -> Counts:
     if docs:
         raise MeasureError(f"{location}: JSON without speculative-decoding counts (looked for specDecodingStats, "
                            "speculative_decoding.num_spec_steps, spec_decode_num_drafts and timings.draft_n)")
-    raise MeasureError(f"{location}: a speculative-decoding JSON field that is not part of a complete JSON object "
-                       "(truncated?)")
+    marked = marker_lines(text)
+    first = text.splitlines()[marked[0] - 1] if marked else ""
+    field = "timings" if '"draft_n"' in first else TRT_KEY if TRT_KEY in first else None
+    raise InputFileError(location, marked[0] if marked else None, field, "a speculative-decoding field that is not "
+                         "part of a complete JSON object (truncated?)")
 
 
 def _trtllm(mappings: list[tuple[int | None, dict[str, Any]]], location: str) -> Counts:
@@ -239,6 +247,12 @@ def _llamacpp_timings(mappings: list[tuple[int | None, dict[str, Any]]], locatio
             continue
         if "draft_n_accepted" not in t:
             raise InputFileError(location, n, "timings", "draft_n without draft_n_accepted")
+        for key in ("draft_n", "draft_n_accepted"):
+            v = t[key]
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+                raise InputFileError(location, n, "timings", f"draft_n / draft_n_accepted are not numbers ({key}: "
+                                     f"{shown})")
         d = _count(t, "draft_n", location, n, "timings")
         a = _count(t, "draft_n_accepted", location, n, "timings")
         if a > d:
