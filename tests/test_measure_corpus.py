@@ -92,7 +92,7 @@ def test_unknown_input_names_every_engine_and_no_parser_internals():
 
 
 def test_unknown_input_on_the_cli_is_one_line_with_exit_code_2():
-    from specadvisor.cli import app
+    from specadvisor.cli.app import app
 
     r = CliRunner().invoke(app, ["measure", str(CORPUS / "unknown-format.txt")])
     assert r.exit_code == 2

@@ -18,7 +18,7 @@ from specadvisor.measure import diagnosis
 from specadvisor.measure.analysis import measure
 from specadvisor.measure.formats import FORMATS, supported
 from specadvisor.measure.sglang_logs import chain_k
-from specadvisor.speedup import tokens_per_round
+from specadvisor.model.speedup import tokens_per_round
 from specadvisor.vocab import SourceFormat
 
 

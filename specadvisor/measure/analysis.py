@@ -7,7 +7,7 @@ Definitions (Leviathan et al. 2023; the engines' own docs for the counters):
 * accepted/drafted = (tau - 1) / k is what engines call their "acceptance rate". It is *not* the
   per-token alpha of the speedup formula: once a drafted token is rejected the rest of the draft is
   thrown away unchecked, yet still counts in the denominator.
-* The per-token alpha solves tau = (1 - alpha^(k+1)) / (1 - alpha) (`specadvisor.speedup.alpha_from_tau`).
+* The per-token alpha solves tau = (1 - alpha^(k+1)) / (1 - alpha) (`specadvisor.model.speedup.alpha_from_tau`).
 * Position i (0 = first drafted token): accepted_at_i / drafts is the chance a draft gets that far;
   accepted_at_i / accepted_at_(i-1) is the conditional acceptance there. Under a constant alpha the
   conditional rates are all alpha; a low start points at a tokenizer or prompt mismatch, a decline
@@ -26,7 +26,7 @@ from specadvisor.measure import diagnosis
 from specadvisor.measure.counts import K_MAX, Counts, MeasureError
 from specadvisor.measure.diagnosis import Rejections, wilson_interval
 from specadvisor.measure.sources import DEFAULT_TIMEOUT_S, SourceText, is_url, read_source
-from specadvisor.speedup import alpha_from_tau, tokens_per_round
+from specadvisor.model.speedup import alpha_from_tau, tokens_per_round
 
 ALPHA_CAP = 0.999  # the estimator takes alpha in [0, 1)
 
@@ -398,7 +398,7 @@ class Prediction:
     speedup_recommended: float
     speedup_by_k: dict[int, float]
     verdict: str
-    reasons: tuple[Any, ...] = field(default=())  # specadvisor.rules.Reason
+    reasons: tuple[Any, ...] = field(default=())  # specadvisor.rules.engine.Reason
     k_basis: str = "constant alpha"  # or "measured per-position acceptance"
 
 
@@ -406,8 +406,8 @@ def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | No
             batch_size: int | None = None, context_len: int | None = None, task: str | None = None,
             temperature: float | None = None, max_k: int = 16, catalog: Any = None) -> Prediction:
     """The estimator's speedup for k = 1..max_k at the measured alpha, for the deployed pair."""
-    from specadvisor.advisor import Workload, compare
-    from specadvisor.catalog import load_catalog
+    from specadvisor.advise.advisor import Workload, compare
+    from specadvisor.catalog.core import load_catalog
 
     if m.alpha is None:
         raise MeasureError(f"{m.location}: no per-token alpha to predict from")
@@ -425,7 +425,7 @@ def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | No
     reasons = tuple(cand.reasons)
     basis = "constant alpha"
     if m.tau_by_k:
-        # the speedup is tau(k) x a cost term (specadvisor.speedup): replace the constant-alpha tau by the
+        # the speedup is tau(k) x a cost term (specadvisor.model.speedup): replace the constant-alpha tau by the
         # measured one, k by k
         curve = {kk: s * m.tau_by_k[kk][0] / tokens_per_round(alpha, kk) if kk in m.tau_by_k else s
                  for kk, s in curve.items()}
@@ -450,7 +450,7 @@ def _with_k_best(reason: Any, k_best: int) -> Any:
     """A reason re-rendered with the k the measured curve recommends (its template may name {k_best})."""
     import dataclasses
 
-    from specadvisor.rules import evaluate, load_rules
+    from specadvisor.rules.engine import evaluate, load_rules
 
     rules = load_rules()
     try:
@@ -472,7 +472,7 @@ def _drop_low_acceptance(reasons: tuple[Any, ...], m: Measurement) -> tuple[Any,
     """A broken run (nothing accepted) is not a weak draft: the low-acceptance rules stay quiet."""
     if not m.broken:
         return reasons
-    from specadvisor.rules import load_rules
+    from specadvisor.rules.engine import load_rules
 
     low = {r.id for r in diagnosis.low_acceptance_rules(load_rules())}
     return tuple(r for r in reasons if r.rule not in low)
@@ -482,7 +482,7 @@ def k_guidance(alpha: float, m: Measurement | None = None) -> tuple[int, int, st
     """(k_min, k_max, rule id, basis): the k-guidance rule's table at alpha, unless the measured positions
     refute a constant alpha: after a cliff the positions before it are the k to keep; with an early dip
     the table is read at the later positions' conditional acceptance."""
-    from specadvisor.rules import load_rules
+    from specadvisor.rules.engine import load_rules
 
     rules = diagnosis.k_guidance_rules(load_rules())
     if not rules:
@@ -502,7 +502,7 @@ def k_guidance(alpha: float, m: Measurement | None = None) -> tuple[int, int, st
 def diagnostics(m: Measurement, p: Prediction | None, draft: str | None = None) -> tuple[list[dict[str, str]], list[str]]:
     """Rules that fire on the measurement (all candidate rules when there is a prediction, else the
     low-acceptance ones), and notes on the ones that cannot be evaluated. Rules are found by kind."""
-    from specadvisor.rules import evaluate, load_rules
+    from specadvisor.rules.engine import evaluate, load_rules
 
     notes: list[str] = []
     if m.alpha is None:
