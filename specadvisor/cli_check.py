@@ -63,6 +63,9 @@ def check(
     hub: Annotated[bool, typer.Option("--hub", help="Read models missing from the catalog from the Hugging Face Hub.")]
     = False,
     offline: Annotated[bool, typer.Option("--offline", help="With --hub: Hub metadata from the cache only.")] = False,
+    launches: Annotated[bool, typer.Option("--launches/--no-launches",
+                                           help="Text format: list every launch read (as # lines) after the findings.")]
+    = True,
 ) -> None:
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
@@ -116,7 +119,7 @@ def check(
         elif chosen == "github":
             payload = render_github(result)
         else:
-            payload = render_text(result)
+            payload = render_text(result, launches=launches)
         if output is not None:
             _write_atomic(output, payload)
         else:
@@ -124,7 +127,8 @@ def check(
         n = len(result.findings)
         by = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")}
         summary = (f"specadvisor: {len(result.files)} file(s) checked, {n} finding(s) "
-                   f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
+                   f"({by['error']} error, {by['warning']} warning, {by['info']} info), "
+                   f"{len(result.launches)} launch(es) read")
         if result.suppressed:
             summary += f", {result.suppressed} suppressed"
         typer.echo(summary, err=True)
