@@ -127,10 +127,10 @@ def check(
         n = len(result.findings)
         by = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")}
         summary = (f"specadvisor: {len(result.files)} file(s) checked, {n} finding(s) "
-                   f"({by['error']} error, {by['warning']} warning, {by['info']} info), "
-                   f"{len(result.launches)} launch(es) read")
+                   f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
         if result.suppressed:
             summary += f", {result.suppressed} suppressed"
+        summary += f"; {len(result.launches)} launch(es) read"
         typer.echo(summary, err=True)
         return EXIT_FINDINGS if result.failed(cfg.fail_on) and not exit_zero else EXIT_OK
 

@@ -60,8 +60,9 @@ def _model(written: str | None, resolved: str | None, fmt: str | None) -> str:
         return "-"
     if resolved is None:
         return f"{written} (unresolved)"
-    shown = resolved if fmt is None else f"{resolved}@{fmt}"
-    return written if shown == written else f"{written} (= {shown})"
+    if written.strip().lower() == resolved.lower():
+        return written
+    return f"{written} (= {resolved if fmt is None else f'{resolved}@{fmt}'})"
 
 
 def render_json(result: CheckResult) -> str:

@@ -58,16 +58,27 @@ def _pin_pattern(engine: str) -> re.Pattern[str] | None:
         re.IGNORECASE | re.MULTILINE)
 
 
+_INSTALL = re.compile(r"\b(?:pip3?|uv\s+pip|uv|poetry|pipx)\s+(?:install|add)\b", re.IGNORECASE)
+_DEPENDENCY_FILES = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^(pyproject\.toml|setup\.py|setup\.cfg|Pipfile)$|"
+                               r"^environment[\w.-]*\.ya?ml$", re.IGNORECASE)
+
+
 def _file_pin(path: Path, engine: str) -> tuple[str, int] | None:
+    """A pin in a dependency file (any line but comments), or on a `pip install` line of a script/Dockerfile."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
     except OSError:
         return None
     pattern = _pin_pattern(engine)
+    dependency_file = bool(_DEPENDENCY_FILES.match(path.name))
     if pattern is not None:
-        for m in pattern.finditer(text):
-            version = next(g for g in m.groups() if g)
-            return version, text.count("\n", 0, m.start()) + 1
+        for number, line in enumerate(text.splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if not code.strip() or not (dependency_file or _INSTALL.search(code)):
+                continue
+            m = pattern.search(code)
+            if m:
+                return next(g for g in m.groups() if g), number
     if path.name.lower().startswith(("dockerfile", "containerfile")) or path.name.lower().endswith(".dockerfile"):
         for m in re.finditer(r"^\s*FROM\s+(\S+)", text, re.IGNORECASE | re.MULTILINE):
             version = version_from_image(m.group(1), engine)
@@ -86,8 +97,16 @@ def _dir_pin(directory: str, engine: str) -> tuple[str, str] | None:
     for name in names:
         found = _file_pin(d / name, engine)
         if found:
-            return found[0], f"{d / name}:{found[1]}"
+            return found[0], f"{_shown(d / name)}:{found[1]}"
     return None
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it is below it (as the findings print paths)."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def pinned_version(launch_file: str, engine: str) -> tuple[str, str] | None:
