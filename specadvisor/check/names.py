@@ -233,6 +233,8 @@ _HEAD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?:^|[-_./])(?:mtp|nextn)(?:$|[-_./])", re.IGNORECASE), Method.mtp.value),
     (re.compile(r"dflash", re.IGNORECASE), "dflash"),
     (re.compile(r"mlp[-_]?speculator|-accelerator$", re.IGNORECASE), "mlp_speculator"),
+    # the speculators library's repos (RedHatAI/*-speculator*) hold a head whose kind is in its config
+    (re.compile(r"speculator", re.IGNORECASE), "speculators"),
 )
 
 

@@ -292,6 +292,10 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0,
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
+        if re.search(r"\$\{?[A-Za-z_]|\{\{", text):  # "$K" or {{ .Values.k }}: valid once the shell or Helm expands it
+            site.set("spec_config", True, loc)
+            site.set("spec_form", "speculative_config (set at run time)", None)
+            return None
         site.problems.append(("config-parse-error", loc, f"--speculative-config is not valid JSON: {exc.msg} "
                                                          f"(character {exc.pos + 1})"))
         return None
