@@ -171,7 +171,8 @@ def test_text_tells_saw_nothing_from_all_fine(tmp_path):
 # -- name resolution ------------------------------------------------------------------------------
 
 NAMES = [
-    ("/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-8B-Instruct/snapshots/0e9e39f2", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
+    ("/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-8B-Instruct/snapshots/0e9e39f2",
+     "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
     ("/models/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
     ("/models/meta-llama/Llama-3.1-8B-Instruct/", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
     ("RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic", "meta-llama/Llama-3.1-8B-Instruct", "fp8"),
@@ -291,7 +292,8 @@ def test_specadvisor_yaml_engine_versions(tmp_path, catalog):
     cfg.write_text('defaults: {engine_versions: {vllm: "0.12.0"}}\n')
     config = load_config(cfg, load_rules())
     f = tmp_path / "serve.sh"
-    f.write_text("vllm serve Qwen/Qwen3-8B --speculative-config '{\"model\": \"Qwen/Qwen3-0.6B\", \"num_speculative_tokens\": 3}'\n")
+    f.write_text("vllm serve Qwen/Qwen3-8B "
+                 "--speculative-config '{\"model\": \"Qwen/Qwen3-0.6B\", \"num_speculative_tokens\": 3}'\n")
     r = check_paths([str(f)], catalog, load_coefficients(), load_rules(), config)
     assert "SPEC304" in {x.rule for x in r.findings}
     assert r.launches[0].version_source == ".specadvisor.yaml defaults.engine_versions.vllm"

@@ -26,6 +26,7 @@ from specadvisor.errors import SpecAdvisorError
 from specadvisor.rules import RuleSet
 from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 
+
 @dataclass(frozen=True)
 class Defaults:
     """Workload assumptions for predictions, from .specadvisor.yaml `defaults:` or the command line."""

@@ -40,7 +40,8 @@ def launch_lines(result: CheckResult) -> list[str]:
         version = la.engine_version or "version unknown"
         if la.engine_version and la.version_source:
             version += f" ({la.version_source})"
-        parts = [f"# {la.file}:{la.line}: {la.engine} {version}", f"target={_model(la.target, la.target_resolved, la.target_format)}"]
+        parts = [f"# {la.file}:{la.line}: {la.engine} {version}",
+                 f"target={_model(la.target, la.target_resolved, la.target_format)}"]
         parts.append(f"method={la.method or 'none'}")
         if la.draft is not None:
             parts.append(f"draft={_model(la.draft, la.draft_resolved, la.draft_format)}")

@@ -176,9 +176,9 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
         if drafts:
             site.set("tgi_draft_requested", True, where(opts[drafts[0]][1].offset))
     elif engine == "ollama":
-        drafts = [w for w in words if _DRAFT_MODEL.search(w.text)]
-        if drafts:
-            site.set("ollama_draft_requested", True, where(drafts[0].offset))
+        draft_words = [w for w in words if _DRAFT_MODEL.search(w.text)]
+        if draft_words:
+            site.set("ollama_draft_requested", True, where(draft_words[0].offset))
     return site
 
 
