@@ -311,3 +311,20 @@ def test_version_ranges_are_half_open_intervals(low, high, v):
     bounds = parse_version_range(text)
     inside = all(_OPS[_RANGE_OPS[op]](_version("{}.{}.{}".format(*v)), b) for op, b in bounds)
     assert inside == (low <= v < high)
+
+
+def test_every_check_rule_carries_its_engines_and_version_range():
+    for rule in load_rules().for_scope("config"):
+        assert rule.engine_ranges, f"{rule.id}: give `engines:` (engine -> version range) in rules/config.yaml"
+
+
+def test_a_rule_outside_its_version_range_stays_silent(tmp_path, catalog):
+    rules = load_rules()
+    spec304 = rules.get("SPEC304")
+    base = {"engine": "vllm", "method": "draft_model"}
+    assert spec304.applies_to({**base, "engine_version": "0.13.2"})
+    assert not spec304.applies_to({**base, "engine_version": "0.14.0"})
+    assert not spec304.applies_to({**base, "engine_version": None})  # if_version_unknown: skip
+    assert not spec304.applies_to({**base, "engine_version": "0.11.0", "method": "eagle3"})
+    assert not spec304.applies_to({**base, "engine": "sglang", "engine_version": "0.11.0"})
+    assert rules.get("SPEC303").applies_to({"engine": "vllm", "engine_version": None})  # apply when unknown

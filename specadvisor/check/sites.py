@@ -462,6 +462,8 @@ def apply_trtllm_spec(site: Site, doc: Any, spec: dict[str, Any], loc_of: Callab
     model_key = "speculative_model" if "speculative_model" in spec else "speculative_model_dir"
     model = spec.get(model_key)
     method = trtllm_method(spec.get("decoding_type"), model)
+    if method == "eagle" and spec.get("eagle3_one_model"):  # EagleDecodingConfig running an EAGLE-3 head
+        method = "eagle3"
     if method is not None:
         site.set("method", method, loc_of(spec, "decoding_type") or loc_of(doc, spec_key))
     for key in ("max_draft_len", "num_nextn_predict_layers") if method == "mtp" else ("max_draft_len",):
