@@ -46,7 +46,7 @@ _PROGRAMS = {
     "sglang.launch_server": "sglang",
     "llama-server": "llamacpp", "llama-speculative": "llamacpp", "llama-speculative-simple": "llamacpp",
     "server": None,  # too generic: ignored
-    "trtllm-serve": "trtllm",
+    "trtllm-serve": "trtllm", "tensorrt_llm.commands.serve": "trtllm",
     "text-generation-launcher": "tgi",
     "ollama": "ollama",
 }
@@ -166,9 +166,11 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
     elif engine == "llamacpp":
         _llamacpp(site, reader, words, start)
     elif engine == "trtllm":
-        if positional:
-            site.set("target", positional[0].text, where(positional[0].offset))
+        models = [w for w in positional if w.text != "serve"]  # python -m tensorrt_llm.commands.serve serve MODEL
+        if models:
+            site.set("target", models[0].text, where(models[0].offset))
         reader.take("tp", "--tp-size", conv=_int)
+        reader.take("max_num_seqs", "--max-batch-size", conv=_int)
         reader.take("trtllm_config_file", "--config", "--extra-llm-api-options")
     elif engine == "tgi":
         reader.take("target", "--model-id")
