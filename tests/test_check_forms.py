@@ -163,7 +163,9 @@ def test_text_tells_saw_nothing_from_all_fine(tmp_path):
     assert nothing.exit_code == 0 and nothing.stdout == "# no server launch found in 1 file(s): nothing was checked\n"
     ok = CliRunner().invoke(app, ["check", str(fine), "--format", "text"])
     assert ok.exit_code == 0
-    assert ok.stdout.splitlines()[0] == "# 1 launch(es) read in 1 file(s):"
+    assert ok.stdout.splitlines()[0] == "# 1 launch(es) read in 1 of 1 file(s):"
+    both = CliRunner().invoke(app, ["check", str(empty), str(fine), "--format", "json"])
+    assert json.loads(both.stdout)["files_without_launch"] == [str(empty)]
     assert "vllm version unknown target=Qwen/Qwen3-8B method=ngram k=4" in ok.stdout
     assert "1 launch(es) read" in ok.stderr
 
@@ -328,3 +330,30 @@ def test_a_rule_outside_its_version_range_stays_silent(tmp_path, catalog):
     assert not spec304.applies_to({**base, "engine_version": "0.11.0", "method": "eagle3"})
     assert not spec304.applies_to({**base, "engine": "sglang", "engine_version": "0.11.0"})
     assert rules.get("SPEC303").applies_to({"engine": "vllm", "engine_version": None})  # apply when unknown
+
+
+@given(data=st.data())
+def test_every_catalog_model_resolves_in_every_written_form(catalog, data):
+    """Any catalog id, in any case, as a cache snapshot, a local directory, a quantized re-host or a GGUF
+    file, resolves to itself (ids whose model part two catalog models share are left out: they must not)."""
+    from specadvisor.check.names import _tail_index
+
+    tails = _tail_index(catalog)
+    models = [m for m in catalog.models if len(tails[m.id.rsplit("/", 1)[-1].lower()]) == 1]
+    model = data.draw(st.sampled_from(models))
+    org, _, name = model.id.partition("/")
+    cased = "".join(c.upper() if data.draw(st.booleans()) else c.lower() for c in model.id)
+    forms = {
+        cased: None,
+        f"/root/.cache/huggingface/hub/models--{org}--{name}/snapshots/3f2a9c": None,
+        f"/srv/models/{name}": None,
+        f"SomeQuantizer/{name}-AWQ": "int4",
+        f"SomeQuantizer/{name}-FP8-dynamic": "fp8",
+        f"/models/{name}-Q8_0.gguf": "q8_0",
+        f"someone/{name}-GGUF:Q4_K_M": "q4_k_m",
+    }
+    for written, fmt in forms.items():
+        found = resolve_name(catalog, written)
+        assert found is not None and found.id == model.id, (written, found)
+        if fmt is not None:
+            assert found.weight_format == fmt, written

@@ -35,7 +35,9 @@ def launch_lines(result: CheckResult) -> list[str]:
     n_files = len(result.files)
     if not result.launches:
         return [f"# no server launch found in {n_files} file(s): nothing was checked"]
-    out = [f"# {len(result.launches)} launch(es) read in {n_files} file(s):"]
+    idle = _files_without_launch(result)
+    out = [f"# {len(result.launches)} launch(es) read in {n_files - len(idle)} of {n_files} file(s)"
+           + (f" ({len(idle)} with none, listed by --format json)" if idle else "") + ":"]
     for la in result.launches:
         version = la.engine_version or "version unknown"
         if la.engine_version and la.version_source:
@@ -50,6 +52,11 @@ def launch_lines(result: CheckResult) -> list[str]:
             parts.append(f"max_seqs={la.max_seqs}")
         out.append(" ".join(parts))
     return out
+
+
+def _files_without_launch(result: CheckResult) -> list[str]:
+    seen = {la.file for la in result.launches}
+    return [f for f in result.files if f not in seen]
 
 
 def _dash(value: object) -> str:
@@ -77,6 +84,7 @@ def render_json(result: CheckResult) -> str:
                      for f in result.findings],
         "launches_found": len(result.launches),
         "launches": [la.as_dict() for la in result.launches],
+        "files_without_launch": _files_without_launch(result),
     }
     return json.dumps(data, indent=2) + "\n"
 
