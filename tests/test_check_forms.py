@@ -40,6 +40,7 @@ FINDINGS: dict[str, list[tuple[str, int, int]]] = {
     "llamacpp-ngram.sh": [],
     "llamacpp-old-mismatch.sh": [("SPEC110", 4, 63), ("SPEC113", 4, 63)],
     "pinned-repo/deploy/serve.sh": [("SPEC304", 5, 26)],  # vllm==0.11.0 in the repository's requirements.txt
+    "sglang-config.yaml": [],
     "sglang-eagle3-under-eagle.sh": [("SPEC312", 6, 27)],
     "sglang-nextn-mtp.sh": [],
     "sglang-standalone-local.compose.yaml": [],
@@ -67,6 +68,8 @@ LAUNCHES: dict[str, tuple[str, str | None, str | None, int | None, str | None, s
                                  "./Qwen2.5-0.5B-Instruct-Q8_0.gguf", "Qwen/Qwen2.5-0.5B-Instruct"),
     "pinned-repo/deploy/serve.sh": ("vllm", "0.11.0", "draft_model", 4, "Qwen/Qwen3-8B", "Qwen/Qwen3-0.6B",
                                     "Qwen/Qwen3-0.6B"),
+    "sglang-config.yaml": ("sglang", None, "eagle3", 3, "meta-llama/Llama-3.1-8B-Instruct",
+                           "lmsys/SGLang-EAGLE3-Llama-3.1-8B-Instruct-SpecForge", None),
     "sglang-eagle3-under-eagle.sh": ("sglang", None, "eagle", 5, "meta-llama/Llama-3.1-8B-Instruct",
                                      "lmsys/sglang-EAGLE3-LLaMA3.1-Instruct-8B", None),
     "sglang-nextn-mtp.sh": ("sglang", None, "mtp", 3, None, None, None),

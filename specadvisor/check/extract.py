@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
-from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_command
+from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_command, site_from_mapping
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
@@ -323,6 +323,10 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
         apply_trtllm_spec(site, doc, spec, _loc, spec_key)
         return [site]
     keys = {str(k).replace("_", "-") for k in doc}
+    if "speculative-algorithm" in keys or ("model-path" in keys and keys & {"tp", "tp-size", "speculative-draft-model-path"}):
+        # SGLang `--config` YAML (server args as keys)
+        site = site_from_mapping(path, ["python3", "-m", "sglang.launch_server"], doc, _loc, Loc(doc.line, 1))
+        return [site] if site else []
     if spec is None and not ({"model", "tensor-parallel-size"} & keys and keys & {"speculative-model",
                                                                                   "num-speculative-tokens"}):
         return []

@@ -184,6 +184,43 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
     return site
 
 
+def site_from_mapping(path: str, program: list[str], doc: dict[str, Any],
+                      loc_of: Callable[[Any, str], Loc | None], start: Loc) -> Site | None:
+    """A launch from a config file whose keys are the server's flag names (`--config serve.yaml`).
+
+    SGLang and vLLM both read a YAML file of `flag-name: value` pairs; turning it back into the command
+    line it stands for reads every speculative form exactly as on the command line. Each word points at
+    its key's value in the file.
+    """
+    words: list[Word] = []
+    locs: list[Loc] = []
+
+    def add(text: str, loc: Loc | None) -> None:
+        words.append(Word(text, len(locs)))
+        locs.append(loc or start)
+
+    for part in program:
+        add(part, start)
+    for key, value in doc.items():
+        flag = "--" + str(key).replace("_", "-")
+        loc = loc_of(doc, str(key))
+        if value is None or value is False:
+            continue
+        if value is True:
+            add(flag, loc)
+        elif isinstance(value, list):
+            add(flag, loc)
+            for item in value:
+                add(str(item), loc)
+        elif isinstance(value, dict):
+            add(flag, loc)
+            add(json.dumps(value), loc)
+        else:
+            add(flag, loc)
+            add(str(value), loc)
+    return site_from_command(path, words, lambda off: locs[off] if 0 <= off < len(locs) else start)
+
+
 class _Reader:
     """Reads options into facts; a value that cannot be converted is a finding, not a crash."""
 
