@@ -270,6 +270,8 @@ def test_image_versions():
     assert version_from_image("ghcr.io/ggml-org/llama.cpp:server-cuda-b6700", "llamacpp") == "b6700"
     assert version_from_image("myorg/gateway:1.2.3", "vllm") is None  # not the engine's image
     assert version_from_image("vllm/vllm-openai:latest", "vllm") is None
+    assert version_from_image("rocm/vllm:rocm6.3.1_vllm_0.8.5_20250521", "vllm") == "0.8.5"
+    assert version_from_image("nvcr.io/nvidia/tritonserver:25.01-trtllm-python-py3", "trtllm") is None
 
 
 @pytest.mark.parametrize(("name", "text", "version"), [

@@ -24,7 +24,8 @@ _VERSION = r"v?(\d+\.\d+(?:\.\d+){0,2}(?:\.?(?:post|rc|dev|a|b)\d*)?)"
 # nvcr.io/nvidia/tensorrt-llm/release:1.1.0rc2, ghcr.io/ggml-org/llama.cpp:server-cuda-b6700).
 _IMAGES = {
     "vllm": re.compile(r"vllm", re.IGNORECASE), "sglang": re.compile(r"sglang", re.IGNORECASE),
-    "trtllm": re.compile(r"tensorrt[-_]?llm|tritonserver", re.IGNORECASE),
+    # not tritonserver: its tag (25.01-trtllm-python-py3) is the Triton release, not TensorRT-LLM's
+    "trtllm": re.compile(r"tensorrt[-_]?llm", re.IGNORECASE),
     "llamacpp": re.compile(r"llama[.-]?cpp", re.IGNORECASE),
 }
 _PIN_FILES = re.compile(r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.py|"
@@ -45,6 +46,10 @@ def version_from_image(image: str | None, engine: str) -> str | None:
         m = re.search(r"(?:^|[-_])(b\d{3,5})(?:$|[-_])", tag)  # llama.cpp release builds are b<number>
         return m.group(1) if m else None
     m = re.match(_VERSION + r"(?:$|[-_+])", tag)
+    if m:
+        return m.group(1)
+    # vendor builds name the engine inside the tag: rocm/vllm:rocm6.3.1_vllm_0.8.5_20250521
+    m = re.search(rf"(?:vllm|sglang)[-_]{_VERSION}(?:$|[-_+])", tag, re.IGNORECASE)
     return m.group(1) if m else None
 
 
