@@ -140,6 +140,8 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "trtllm_has_speculative_model": "whether TensorRT-LLM's speculative_model is set",
         "trtllm_disable_overlap": "TensorRT-LLM disable_overlap_scheduler",
         "llamacpp_draft_min": "llama.cpp --draft-min",
+        "llamacpp_refactored": "the launch uses llama.cpp's 2026 --spec-draft-* flag names (PR #22397)",
+        "llamacpp_spec_enabled": "llama.cpp --spec-type or --spec-default is given",
         "tgi_draft_requested": "a TGI launch asks for a draft model",
         "ollama_draft_requested": "an Ollama config asks for a draft model",
         "problem_kind": "parse-error | config-parse-error (a file or value that could not be read)",

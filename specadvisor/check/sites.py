@@ -467,6 +467,9 @@ def _llamacpp(site: Site, reader: _Reader, words: list[Word], start: int) -> Non
             type_loc = type_loc or reader.where(value_word.offset)
     refactored = any(o.startswith("--spec-draft-") for o in reader.opts) or any(
         t.strip().lower().startswith("draft-") for t in types)  # the 2026 flag names (engines.md 5.1)
+    site.set("llamacpp_refactored", refactored, None)
+    # --spec-default (llama.cpp PR #22787) turns the default speculative settings on, as --spec-type does
+    site.set("llamacpp_spec_enabled", bool(types) or "--spec-default" in reader.opts, type_loc)
     methods = llamacpp_methods(types, site.values.get("draft"))
     if methods:
         primary = next((m for m in methods if m != "ngram"), methods[0])
