@@ -158,8 +158,8 @@ def _extend_from_hub(paths: list[str], cat: Any, offline: bool) -> Any:
     for f in expand(paths):
         for site in extract_file(f)[0]:
             t, d = site.values.get("target"), site.values.get("draft")
-            if not (isinstance(t, str) and isinstance(d, str)):
-                continue
+            if not (isinstance(t, str) and isinstance(d, str)) or site.values.get("method") not in (None, "draft_model"):
+                continue  # heads, MTP and n-gram have no draft LM for the Hub to describe
             unknown = [m for m in (t, d) if resolve_model(cat, m) is None]
             if unknown and all(_HUB_ID.match(m) for m in unknown):
                 pairs.add((t, d))
