@@ -162,8 +162,8 @@ def resolve_name(catalog: Catalog, name: Any, fmt: str | None = None) -> Resolve
     `fmt` is a weight format the config states separately (vLLM --quantization, SGLang
     --speculative-draft-model-quantization); it wins over a format read from the name.
     """
-    if not isinstance(name, str) or not name.strip() or is_placeholder(name):
-        return None
+    if not isinstance(name, str) or not name.strip() or len(name) > 1024 or is_placeholder(name):
+        return None  # (no model path is a kilobyte long; the suffix patterns stay linear on what is left)
     text = _URL_PREFIX.sub("", name.strip().strip("'\"").rstrip("/\\"))
     if _PLACEHOLDER.search(text):  # ${MODEL_DIR}/org/name: keep what follows the last variable
         text = re.split(r"\$\{?[A-Za-z_][\w]*\}?|\{\{.*?\}\}", text)[-1].lstrip("/\\")
