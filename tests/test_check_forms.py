@@ -195,6 +195,8 @@ NAMES = [
     ("meta-llama/Meta-Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
     ("META-LLAMA/LLAMA-3.1-8B-INSTRUCT", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
     ("https://huggingface.co/Qwen/Qwen3-8B", "Qwen/Qwen3-8B", "bf16"),
+    ("/models/llama3.1-8b-instruct", "meta-llama/Llama-3.1-8B-Instruct", "bf16"),
+    ("/models/qwen2_5_7b_instruct-fp8", "Qwen/Qwen2.5-7B-Instruct", "fp8"),
 ]
 
 

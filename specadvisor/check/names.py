@@ -124,6 +124,24 @@ def _tail_index(catalog: Catalog) -> dict[str, list[ModelSpec]]:
 
 
 _TAILS: dict[int, tuple[Catalog, dict[str, list[ModelSpec]]]] = {}
+_SQUASHED: dict[int, tuple[Catalog, dict[str, list[ModelSpec]]]] = {}
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _squashed_index(catalog: Catalog) -> dict[str, list[ModelSpec]]:
+    """Model parts with every separator removed -> models (only a unique match is used)."""
+    cached = _SQUASHED.get(id(catalog))
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    index: dict[str, list[ModelSpec]] = {}
+    for tail, models in _tail_index(catalog).items():
+        bucket = index.setdefault(_squash(tail), [])
+        bucket += [m for m in models if m not in bucket]
+    _SQUASHED[id(catalog)] = (catalog, index)
+    return index
 
 
 def _by_tail(catalog: Catalog, tail: str, org: str | None) -> ModelSpec | None:
@@ -213,6 +231,12 @@ def _resolve_part(catalog: Catalog, org: str | None, part: str, how: str) -> tup
         spec = _by_tail(catalog, variant, org)
         if spec is not None:
             return spec, fmt if variant != stem else None, kind
+    # Separators dropped or changed (/models/llama3.1-8b-instruct, qwen2_5_7b_instruct): compare letters and digits
+    for variant in (bare, bare[5:] if bare.lower().startswith("meta-") else None):
+        if variant:
+            found = _squashed_index(catalog).get(_squash(variant), [])
+            if len(found) == 1:
+                return found[0], fmt, how
     # Old spellings: Meta's 2024 repos were `Meta-Llama-3.1-8B-Instruct`, renamed `Llama-3.1-8B-Instruct`
     # (the catalog keeps the Llama 3 (not 3.1) repos under their Meta- names, which match above).
     if re.match(r"(?i)^meta-llama-3\.[1-9]", bare):
