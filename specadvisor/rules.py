@@ -114,6 +114,7 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "draft_precision": "weight format of the draft",
         "method": "speculative method in specadvisor.vocab.Method terms (draft_model, eagle, eagle3, mtp, ngram, ...)",
         "k": "drafted tokens per round as configured",
+        "k_runtime": "k is a shell variable or template expression, set at run time",
         "k_best": "draft length with the highest predicted speedup",
         "k_loss": "share of the best predicted speedup that the configured k gives up",
         "speedup": "predicted speedup at the configured k and batch",

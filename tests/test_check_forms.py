@@ -35,6 +35,7 @@ PREDICTIONS = {"SPEC240", "SPEC241", "SPEC243"}
 FINDINGS: dict[str, list[tuple[str, int, int]]] = {
     "legacy-image/Dockerfile": [],  # V0 flags on vLLM 0.6.3 (image tag): valid there
     "legacy-image/Dockerfile.upgraded": [("SPEC303", 3, 115)],  # the same flags on 0.9.2
+    "kserve-mtp.yaml": [],
     "llamacpp-2026-draft.sh": [("SPEC330", 7, 43)],
     "llamacpp-2026-mtp.sh": [],
     "llamacpp-ngram.sh": [],
@@ -53,6 +54,7 @@ FINDINGS: dict[str, list[tuple[str, int, int]]] = {
     "vllm-fp8-target-bf16-draft.sh": [("SPEC242", 5, 26)],
     "vllm-mtp-dotted.sh": [],  # MTP: no draft rules, no unknown-model finding for the target
     "vllm-ngram.sh": [],
+    "vllm-runtime-vars.sh": [("SPEC115", 7, 24)],  # $DRAFT is not a model name; $K is not a missing k
     "vllm-spec-aliases.sh": [],
 }
 
@@ -60,6 +62,7 @@ FINDINGS: dict[str, list[tuple[str, int, int]]] = {
 LAUNCHES: dict[str, tuple[str, str | None, str | None, int | None, str | None, str | None, str | None]] = {
     "legacy-image/Dockerfile": ("vllm", "0.6.3", "ngram", 5, "meta-llama/Llama-3.1-8B-Instruct", None, None),
     "legacy-image/Dockerfile.upgraded": ("vllm", "0.9.2", "ngram", 5, "meta-llama/Llama-3.1-8B-Instruct", None, None),
+    "kserve-mtp.yaml": ("vllm", None, "mtp", 2, None, None, None),
     "llamacpp-2026-draft.sh": ("llamacpp", None, "draft_model", 8, "Qwen/Qwen3-8B", "/models/Qwen3-0.6B-Q8_0.gguf",
                                "Qwen/Qwen3-0.6B"),
     "llamacpp-2026-mtp.sh": ("llamacpp", None, "mtp", 3, "Qwen/Qwen3-8B", None, None),
@@ -88,6 +91,7 @@ LAUNCHES: dict[str, tuple[str, str | None, str | None, int | None, str | None, s
                                       "meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct"),
     "vllm-mtp-dotted.sh": ("vllm", None, "mtp", 1, None, None, None),
     "vllm-ngram.sh": ("vllm", None, "ngram", 5, "meta-llama/Llama-3.1-8B-Instruct", None, None),
+    "vllm-runtime-vars.sh": ("vllm", None, "draft_model", None, "Qwen/Qwen3-8B", "$DRAFT", None),
     "vllm-spec-aliases.sh": ("vllm", None, "draft_model", 4, "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "Qwen/Qwen3-1.7B"),
 }
 

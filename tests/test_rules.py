@@ -148,7 +148,7 @@ def _full_facts(scope: str) -> dict:
         "problem": "invalid YAML", "engine_version_source": "requirements.txt:3",
         "target_resolved": "meta-llama/Llama-3.1-70B-Instruct", "draft_resolved": "meta-llama/Llama-3.2-1B-Instruct",
         "target_placeholder": False, "draft_placeholder": False, "draft_head_kind": None, "sglang_algorithm": "EAGLE",
-        "llamacpp_refactored": True, "llamacpp_spec_enabled": True,
+        "llamacpp_refactored": True, "llamacpp_spec_enabled": True, "k_runtime": None,
     })
     assert set(SCOPE_FACTS[scope]) <= set(sample)
     return {k: sample[k] for k in SCOPE_FACTS[scope]}

@@ -69,7 +69,7 @@ def site_facts(site: Site, catalog: Catalog, coeffs: Coefficients, rules: RuleSe
         "legacy_flag_names", "spec_max_model_len", "disable_padded_drafter_batch", "sglang_spec_params_set",
         "sglang_steps", "sglang_topk", "sglang_num_draft_tokens", "sglang_algorithm", "trtllm_decoding_type",
         "trtllm_has_speculative_model", "trtllm_disable_overlap", "llamacpp_draft_min", "llamacpp_p_min",
-        "tgi_draft_requested", "ollama_draft_requested", "llamacpp_refactored", "llamacpp_spec_enabled")}
+        "tgi_draft_requested", "ollama_draft_requested", "llamacpp_refactored", "llamacpp_spec_enabled", "k_runtime")}
     facts["file"] = site.path
     facts["engine"] = site.engine
     version, source = engine_version(site, defaults)

@@ -332,8 +332,15 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0,
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
         if re.search(r"\$\{?[A-Za-z_]|\{\{", text):  # "$K" or {{ .Values.k }}: valid once the shell or Helm expands it
-            site.set("spec_config", True, loc)
-            site.set("spec_form", "speculative_config (set at run time)", None)
+            quoted = _RUNTIME_VALUE.sub(lambda m: json.dumps(m.group(0)), text)
+            try:
+                spec = json.loads(quoted)
+            except json.JSONDecodeError:
+                site.set("spec_config", True, loc)
+                site.set("spec_form", "speculative_config (set at run time)", None)
+                return None
+            if isinstance(spec, dict):
+                return spec, lambda key: loc
             return None
         site.problems.append(("config-parse-error", loc, f"--speculative-config is not valid JSON: {exc.msg} "
                                                          f"(character {exc.pos + 1})"))
@@ -364,6 +371,10 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0,
     return spec, key_loc
 
 
+# A bare shell variable or Helm expression where a JSON value belongs: `"num_speculative_tokens": $K`.
+_RUNTIME_VALUE = re.compile(r"(?<![\"\w])(?:\$\{[^}\"]*\}|\$[A-Za-z_]\w*|\{\{[^}\"]*\}\})(?![\"\w])")
+
+
 def _lax_int(value: Any) -> int | None:
     """An integer as vLLM's pydantic config accepts it (lax mode): 5, "5", 5.0; never a bool."""
     if isinstance(value, bool):
@@ -392,8 +403,9 @@ def apply_vllm_spec(site: Site, spec: dict[str, Any], loc_of: Callable[[str], Lo
         if key in _VLLM_INT_KEYS:
             number = _lax_int(value)
             if number is None:
-                if "$" in str(value):
-                    continue  # set at run time
+                if "$" in str(value) or "{{" in str(value):
+                    site.set(f"{fact}_runtime", True, loc_of(key))  # set at run time: not missing, not wrong
+                    continue
                 where = loc_of(key) or site.start
                 site.problems.append(("config-parse-error", where, f"speculative_config.{key} must be an integer, "
                                                                    f"got {value!r}"))
@@ -452,7 +464,7 @@ def _llamacpp(site: Site, reader: _Reader, words: list[Word], start: int) -> Non
 
     reader.take("target", "-m", "--model", "-hf", "-hfr", "--hf-repo")
     reader.take("draft", *_LLAMACPP_DRAFT)
-    reader.take("k", "--draft-max", "--draft", "--draft-n", "--spec-draft-n-max", conv=_int)
+    reader.take("k", "--draft-max", "--draft", "--draft-n", "-draft", "--spec-draft-n-max", conv=_int)
     reader.take("llamacpp_draft_min", "--draft-min", "--draft-n-min", "--spec-draft-n-min", conv=_int)
     reader.take("llamacpp_p_min", "--draft-p-min", "--spec-draft-p-min", conv=_float)
     reader.take("max_num_seqs", "-np", "--parallel", conv=_int)
