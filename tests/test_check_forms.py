@@ -24,9 +24,9 @@ from specadvisor.check.methods import llamacpp_methods, sglang_method, trtllm_me
 from specadvisor.check.names import head_kind, is_placeholder, resolve_name
 from specadvisor.check.run import check_paths
 from specadvisor.check.versions import pinned_version, version_from_image
-from specadvisor.cli import app
-from specadvisor.coefficients import load_coefficients
-from specadvisor.rules import _version, load_rules, parse_version_range
+from specadvisor.cli.app import app
+from specadvisor.model.coefficients import load_coefficients
+from specadvisor.rules.engine import _version, load_rules, parse_version_range
 
 FORMS = Path(__file__).parent / "corpus" / "configs" / "forms"
 PREDICTIONS = {"SPEC240", "SPEC241", "SPEC243"}
@@ -318,7 +318,7 @@ _VERSIONS = st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)
 @given(_VERSIONS, _VERSIONS, _VERSIONS)
 def test_version_ranges_are_half_open_intervals(low, high, v):
     """A rule's `>=low,<high` holds exactly for the versions in [low, high), compared numerically."""
-    from specadvisor.rules import _OPS, _RANGE_OPS
+    from specadvisor.rules.engine import _OPS, _RANGE_OPS
 
     text = ">={}.{}.{},<{}.{}.{}".format(*low, *high)
     bounds = parse_version_range(text)

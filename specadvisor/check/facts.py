@@ -4,7 +4,7 @@ Model names are resolved against the catalog by `names.py` (Hub ids, cache snaps
 directories, quantized re-hosts, GGUF files). The draft-model facts (tokenizer, sizes, predicted
 speedup) are computed only when the method in use runs a separate draft LM: on MTP layers, EAGLE heads
 or n-gram lookup they describe nothing real. When both models are known the tokenizer and engine
-verdicts come from `specadvisor.compat` and the predicted speedup from the estimator `recommend` uses.
+verdicts come from `specadvisor.model.compat` and the predicted speedup from the estimator `recommend` uses.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specadvisor.acceptance import relation
-from specadvisor.advisor import Workload, evaluate_pair, resolve_workload
-from specadvisor.catalog import Catalog, ModelRef
+from specadvisor.advise.advisor import Workload, evaluate_pair, resolve_workload
+from specadvisor.catalog.core import Catalog, ModelRef
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.check.methods import is_separate_draft
 from specadvisor.check.names import head_kind, is_placeholder, resolve_name
 from specadvisor.check.sites import Site
 from specadvisor.check.versions import pinned_version
-from specadvisor.coefficients import ENGINES, Coefficients
-from specadvisor.compat import engine_verdict, tokenizer_verdict
 from specadvisor.errors import SpecAdvisorError
-from specadvisor.rules import RuleSet
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
+from specadvisor.model.acceptance import relation
+from specadvisor.model.coefficients import ENGINES, Coefficients
+from specadvisor.model.compat import engine_verdict, tokenizer_verdict
+from specadvisor.rules.engine import RuleSet
 
 
 @dataclass(frozen=True)

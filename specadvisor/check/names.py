@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from specadvisor.catalog import Catalog, ModelRef, ModelSpec
+from specadvisor.catalog.core import Catalog, ModelRef, ModelSpec
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.vocab import Method
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 
 # Name suffixes that quantizers (RedHatAI/neuralmagic, unsloth, bartowski, TheBloke, lmstudio-community,
 # the model vendors' own -AWQ/-GPTQ-Int4/-FP8 repos, MLX community) append to the model they quantized,
