@@ -128,7 +128,8 @@ def site_facts(site: Site, catalog: Catalog, coeffs: Coefficients, rules: RuleSe
     if engine == "llamacpp" and (facts.get("llamacpp_p_min") or 0.0) > 0.0:
         # With p-min, llama.cpp stops each draft where the draft is unsure: --draft-max is a cap, and the
         # draft length it settles on is modelled as the best one between --draft-min and the cap.
-        low = facts.get("llamacpp_draft_min") if isinstance(facts.get("llamacpp_draft_min"), int) else 1
+        raw_min = facts.get("llamacpp_draft_min")
+        low = raw_min if isinstance(raw_min, int) else 1
         speedup = max((s for j, s in res.speedup_by_k.items() if max(low, 1) <= j <= k), default=speedup)
         facts["k_adaptive"] = True
     facts.update(speedup=speedup, speedup_best=best, k_best=res.k_best, alpha=res.alpha,

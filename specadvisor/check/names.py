@@ -232,7 +232,7 @@ def _resolve_part(catalog: Catalog, org: str | None, part: str, how: str) -> tup
         if spec is not None:
             return spec, fmt if variant != stem else None, kind
     # Separators dropped or changed (/models/llama3.1-8b-instruct, qwen2_5_7b_instruct): compare letters and digits
-    for variant in (bare, bare[5:] if bare.lower().startswith("meta-") else None):
+    for variant in (bare, bare[5:] if bare.lower().startswith("meta-") else ""):
         if variant:
             found = _squashed_index(catalog).get(_squash(variant), [])
             if len(found) == 1:
