@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD
 from specadvisor.check import kinds
 from specadvisor.check.commands import (
     LAUNCH_TEXT,
@@ -33,11 +32,7 @@ from specadvisor.check.launch import implied_program, infer_program
 from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, script_sites
 from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
 from specadvisor.check.shellenv import Env
-from specadvisor.check.sites import Loc, Site, apply_vllm_spec
-=======
-from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
-from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_command, site_from_mapping
->>>>>>> main
+from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_mapping
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
@@ -261,7 +256,6 @@ def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     return sites
 
 
-<<<<<<< HEAD
 def _environment(svc: LineDict) -> LineDict:
     """A compose service's `environment:` in the container `env:` shape."""
     env = svc.get("environment")
@@ -272,10 +266,10 @@ def _environment(svc: LineDict) -> LineDict:
     elif isinstance(env, dict):
         out["env"] = env
     return out
-=======
+
+
 # Keys that only a TensorRT-LLM speculative_config has (tensorrt_llm/llmapi/llm_args.py DecodingBaseConfig).
 _TRTLLM_KEYS = {"decoding_type", "max_draft_len", "speculative_model", "speculative_model_dir", "num_nextn_predict_layers"}
->>>>>>> main
 
 
 def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
