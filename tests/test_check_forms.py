@@ -54,7 +54,7 @@ FINDINGS: dict[str, list[tuple[str, int, int]]] = {
     "vllm-fp8-target-bf16-draft.sh": [("SPEC242", 5, 26)],
     "vllm-mtp-dotted.sh": [],  # MTP: no draft rules, no unknown-model finding for the target
     "vllm-ngram.sh": [],
-    "vllm-runtime-vars.sh": [("SPEC115", 7, 24)],  # $DRAFT is not a model name; $K is not a missing k
+    "vllm-runtime-vars.sh": [],  # $DRAFT and ${K:-4} are set in the same file (launch discovery expands them)
     "vllm-spec-aliases.sh": [],
 }
 
@@ -91,7 +91,7 @@ LAUNCHES: dict[str, tuple[str, str | None, str | None, int | None, str | None, s
                                       "meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct"),
     "vllm-mtp-dotted.sh": ("vllm", None, "mtp", 1, None, None, None),
     "vllm-ngram.sh": ("vllm", None, "ngram", 5, "meta-llama/Llama-3.1-8B-Instruct", None, None),
-    "vllm-runtime-vars.sh": ("vllm", None, "draft_model", None, "Qwen/Qwen3-8B", "$DRAFT", None),
+    "vllm-runtime-vars.sh": ("vllm", None, "draft_model", 4, "Qwen/Qwen3-8B", "Qwen/Qwen3-0.6B", "Qwen/Qwen3-0.6B"),
     "vllm-spec-aliases.sh": ("vllm", None, "draft_model", 4, "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "Qwen/Qwen3-1.7B"),
 }
 
