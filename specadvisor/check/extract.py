@@ -283,8 +283,8 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
     keys = {str(k).replace("_", "-") for k in doc}
     if "speculative-algorithm" in keys or ("model-path" in keys and keys & {"tp", "tp-size", "speculative-draft-model-path"}):
         # SGLang `--config` YAML (server args as keys)
-        site = site_from_mapping(path, ["python3", "-m", "sglang.launch_server"], doc, _loc, Loc(doc.line, 1))
-        return [site] if site else []
+        mapped = site_from_mapping(path, ["python3", "-m", "sglang.launch_server"], doc, _loc, Loc(doc.line, 1))
+        return [mapped] if mapped else []
     if spec is None and not ({"model", "tensor-parallel-size"} & keys and keys & {"speculative-model",
                                                                                   "num-speculative-tokens"}):
         return []
