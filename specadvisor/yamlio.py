@@ -204,29 +204,13 @@ def load_yaml_documents(text: str, path: str) -> list[Any]:
 
 
 def read_text_file(path: Path | str) -> str:
-    """Read a UTF-8 text file with errors that name the file; a BOM is accepted and dropped."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise InputFileError(str(path), None, None, "no such file") from None
-    except OSError as exc:
-        raise InputFileError(str(path), None, None, f"cannot read: {exc.strerror}") from None
-    if p.is_dir():
-        raise InputFileError(str(path), None, None, "is a directory, expected a file")
-    if size > MAX_YAML_BYTES:
-        raise InputFileError(str(path), None, None, f"file is {size} bytes; the limit is {MAX_YAML_BYTES}")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(str(path), None, None, f"cannot read: {exc.strerror}") from None
-    if b"\x00" in data:
-        raise InputFileError(str(path), None, None, "binary file (contains NUL bytes), expected UTF-8 text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(str(path), line, None, "not valid UTF-8 text") from None
+    """Read a UTF-8 text file with errors that name the file; a BOM is accepted and dropped.
+
+    Through `safeio.read_text_bounded`: regular files only (a FIFO, a device such as /dev/zero or a
+    directory is refused without blocking), at most MAX_YAML_BYTES."""
+    from specadvisor.safeio import read_text_bounded
+
+    return read_text_bounded(path, MAX_YAML_BYTES)
 
 
 def load_yaml_file(path: Path | str) -> Any:
