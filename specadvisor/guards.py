@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_JSON_BYTES = 64 * 1024 * 1024  # the Hub's largest metadata file we accept (see hub/source.py)
@@ -20,6 +21,9 @@ MAX_JSON_DEPTH = 64  # real config.json/tokenizer.json/model info nest at most ~
 # tokenizer_config.json files commonly carry `model_max_length: 1000000000000000019884624838656` (1e30
 # written as an integer, 31 digits); nothing meaningful needs more than 40.
 MAX_INT_DIGITS = 40
+
+_STRUCTURE = re.compile(r'[][{}"]')
+
 
 def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether brackets outside strings nest deeper than `limit`.
@@ -30,9 +34,26 @@ def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     """
     if text.count("[") + text.count("{") <= limit:
         return False
+    cleaned = text.replace("\\\\", "").replace('\\"', "")
+    if len(cleaned) < 1 << 18:  # small documents: a scan over the structural characters (no numpy import)
+        depth = 0
+        inside = False
+        for m in _STRUCTURE.finditer(cleaned):
+            c = m.group()
+            if c == '"':
+                inside = not inside
+            elif inside:
+                continue
+            elif c in "[{":
+                depth += 1
+                if depth > limit:
+                    return True
+            else:
+                depth -= 1
+        return False
     import numpy as np
 
-    raw = text.replace("\\\\", "").replace('\\"', "").encode("utf-8", "surrogatepass")
+    raw = cleaned.encode("utf-8", "surrogatepass")
     b = np.frombuffer(raw, dtype=np.uint8)
     outside = (np.cumsum(b == 34, dtype=np.uint8) & 1) == 0  # wraps at 256: only the parity matters
     sel = b[outside & ((b == 91) | (b == 123) | (b == 93) | (b == 125))]
@@ -138,3 +159,14 @@ def plain_json_ok(obj: Any, max_depth: int = MAX_JSON_DEPTH, max_nodes: int = 5_
         elif not (x is None or isinstance(x, str | bool)):
             return False
     return True
+
+
+def loads_checked(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, max_nodes: int = 5_000_000) -> Any:
+    """Plain, finite JSON within a depth and a node budget, or None. For our own caches: parsed first (the C
+    parser stops a pathological depth with RecursionError), then checked by one iterative walk, which is cheaper
+    than the bracket scan for the many-small-containers shape of a cache entry. Never raises."""
+    try:
+        obj = json.loads(data, parse_int=_int(MAX_INT_DIGITS), parse_constant=_no_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    return obj if plain_json_ok(obj, max_depth, max_nodes) else None

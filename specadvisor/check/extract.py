@@ -16,6 +16,7 @@ from typing import Any
 from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
 from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
 from specadvisor.errors import InputFileError
+from specadvisor.guards import loads_bounded
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -56,7 +57,9 @@ def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], L
 
 # -- Dockerfile ------------------------------------------------------------------------------------
 
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+# `(.*)` then rstrip, not `(.*?)\s*$`: the lazy group retried `\s*$` at every position of a run of spaces,
+# which made a line of 60,000 spaces take ~20 s (quadratic).
+_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*)", re.IGNORECASE | re.DOTALL)
 
 
 def _from_dockerfile(path: str, text: str) -> list[Site]:
@@ -69,23 +72,25 @@ def _from_dockerfile(path: str, text: str) -> list[Site]:
         line = lines[i]
         start = offset
         # join continuation lines
-        body = line
-        while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
+        # join continuation lines (testing only the last line joined: linear in the number of lines)
+        joined = [line]
+        while joined[-1].rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
             i += 1
-            body += lines[i]
+            joined.append(lines[i])
+        body = "".join(joined)
         offset = start + len(body)
         i += 1
         m = _INSTR.match(body)
         if not m:
             continue
-        instr, rest = m.group(1).upper(), m.group(2)
+        instr, rest = m.group(1).upper(), m.group(2).rstrip()
         rest_off = start + body.index(rest) if rest else start
         if instr == "FROM":
             image = rest.split()[0] if rest.split() else None
             continue
         if rest.lstrip().startswith("["):
             try:
-                items = json.loads(rest.replace("\\\n", " "))
+                items = loads_bounded(rest.replace("\\\n", " "))
             except json.JSONDecodeError:
                 items = None
             if isinstance(items, list) and all(isinstance(x, str) for x in items):
@@ -341,7 +346,7 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
             site.set("tp", doc[key], _loc(doc, key))
     if isinstance(spec, str):
         try:
-            spec = json.loads(spec)
+            spec = loads_bounded(spec)
         except json.JSONDecodeError as exc:
             site.problems.append(("config-parse-error", _loc(doc, spec_key) or site.start,
                                   f"speculative-config is not valid JSON: {exc.msg}"))

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from specadvisor.catalog import Catalog
 from specadvisor.check.config import CheckConfig
@@ -46,6 +47,10 @@ class CheckResult:
 
     def failed(self, fail_on: str) -> bool:
         return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[fail_on] for f in self.findings)
+
+# More server launches than any real script holds (a fleet script has dozens); each costs a model
+# evaluation, so an unbounded count would let one hostile file stall CI.
+MAX_LAUNCHES_PER_FILE = 2_000
 
 
 def expand(paths: Sequence[str]) -> list[Path]:
@@ -111,13 +116,21 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
         except Exception:  # noqa: BLE001 - unreadable files were already reported as problems
             sup = {}
         events: list[tuple[dict[str, object], dict[str, Loc], Loc]] = []
+        if len(sites) > MAX_LAUNCHES_PER_FILE:  # a bound against hostile input: reported, never a stall
+            problems = [*problems, ("parse-error", sites[MAX_LAUNCHES_PER_FILE].start,
+                                    f"{len(sites):,} server launches in one file; only the first "
+                                    f"{MAX_LAUNCHES_PER_FILE:,} are checked")]
+            sites = sites[:MAX_LAUNCHES_PER_FILE]
+        memo: dict[str, dict[str, Any]] = {}
         for kind, loc, msg in problems:
             events.append(({"file": str(path), "problem_kind": kind, "problem": msg}, {}, loc))
         for site in sites:
             for kind, loc, msg in site.problems:
                 events.append(({"file": str(path), "problem_kind": kind, "problem": msg, "engine": site.engine}, {}, loc))
-            facts = site_facts(site, catalog, coeffs, rules, config.defaults)
-            events.append((facts, site.locs, site.start))
+            key = repr((site.engine, sorted(site.values.items(), key=lambda kv: kv[0])))
+            if key not in memo:  # identical launches (a generated script) are evaluated once
+                memo[key] = site_facts(site, catalog, coeffs, rules, config.defaults)
+            events.append((memo[key], site.locs, site.start))
         for facts, locs, start in events:
             for rule in active:
                 reason = evaluate(rule, facts, config.settings.get(rule.id))

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from specadvisor.check.shell import Word
+from specadvisor.check.shell import Word, line_col
+from specadvisor.guards import bounded_int, loads_bounded
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,7 @@ def _is_number(s: str) -> bool:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    return bounded_int(value) if value is not None else None  # 5,000 digits: not an int, never a ValueError
 
 
 def _float(value: str | None) -> float | None:
@@ -244,7 +242,7 @@ def site_from_command(path: str, words: list[Word], where: Callable[[int], Loc],
 
 def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0, source: str | None = None) -> None:
     try:
-        spec = json.loads(text)
+        spec = loads_bounded(text)  # depth, size and integer-length bounds (guards.py): a finding, not a crash
     except json.JSONDecodeError as exc:
         site.problems.append(("config-parse-error", loc, f"--speculative-config is not valid JSON: {exc.msg} "
                                                          f"(character {exc.pos + 1})"))
@@ -261,7 +259,7 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0, source: st
                 j = source.find(f'\\"{key}\\"', offset, offset + 2 * len(text) + 64)
                 j = j + 1 if j >= 0 else j
             if j >= 0:
-                return Loc(source.count("\n", 0, j) + 1, j - (source.rfind("\n", 0, j) + 1) + 1)
+                return Loc(*line_col(source, j))  # indexed: linear over many launches
         # Otherwise count within the value (the word usually starts with a quote character).
         i = text.find(f'"{key}"')
         if i < 0:

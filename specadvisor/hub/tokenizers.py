@@ -28,6 +28,8 @@ BLOCK = 256  # ids per block hash (prefix comparisons between vocabularies of di
 LLAMACPP_MAX_VOCAB_DIFFERENCE = 128
 LLAMACPP_CHECK_START_ID = 5
 ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp")
+# Four times the largest vocabulary in use (Gemma 3: 262,144): bounds the memory a hostile tokenizer.json costs.
+MAX_VOCAB_IDS = 1_048_576
 
 
 def _digest(obj: Any) -> str:
@@ -68,8 +70,13 @@ class TokenizerInfo:
 
 def _vocab_by_id(model: Mapping[str, Any]) -> list[str | None]:
     vocab = model.get("vocab")
+    if isinstance(vocab, dict | list) and len(vocab) > MAX_VOCAB_IDS:
+        raise ValueError(f"vocabulary of {len(vocab):,} tokens; the limit is {MAX_VOCAB_IDS:,}")
     if isinstance(vocab, dict):  # BPE / WordPiece / WordLevel: token -> id
         size = max((int(i) for i in vocab.values()), default=-1) + 1
+        if size > MAX_VOCAB_IDS or min((int(i) for i in vocab.values()), default=0) < 0:
+            # one id of 10**9 would otherwise allocate a list of a billion entries
+            raise ValueError(f"token ids outside 0..{MAX_VOCAB_IDS:,}")
         out: list[str | None] = [None] * size
         for tok, i in vocab.items():
             out[int(i)] = str(tok)
