@@ -290,11 +290,31 @@ def split_model_ref(ref: str) -> tuple[str, str | None]:
 # -- loading ---------------------------------------------------------------------------------------
 
 
+def _no_controls(raw: Any, v: dict[str, Any], keys: tuple[str, ...], path: str, label: str) -> None:
+    """Names are printed in tables, error lines and CI annotations: a control character (a newline) in one could
+    forge output, so it is refused where the name is read."""
+    from specadvisor.textsafe import has_controls
+
+    for key in keys:
+        values = v.get(key)
+        for value in values if isinstance(values, list | tuple) else [values]:
+            if isinstance(value, str) and has_controls(value):
+                raise InputFileError(path, line_of(raw, key), f"{label}.{key}",
+                                     f"control characters are not allowed in names (got {escape_for_message(value)})")
+
+
+def escape_for_message(value: str) -> str:
+    from specadvisor.textsafe import escape_controls
+
+    return repr(escape_controls(value))[:120]
+
+
 def _model_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> ModelSpec:
     label = f"models[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
     v = validate_mapping(raw, _MODEL_FIELDS, path, label, line)
+    _no_controls(raw, v, ("id", "aliases", "family", "tokenizer"), path, label)
     moe = None
     if v["moe"] is not None:
         m = validate_mapping(v["moe"], _MOE_FIELDS, path, f"{label}.moe")
@@ -343,6 +363,7 @@ def _hardware_from_mapping(raw: Any, path: str, index: int, line: int | None = N
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
     v = validate_mapping(raw, _HARDWARE_FIELDS, path, label, line)
+    _no_controls(raw, v, ("id", "name", "aliases"), path, label)
     kwargs = {k: val for k, val in v.items() if val is not None and k not in ("aliases", "verified_via")}
     return Hardware(**kwargs, aliases=tuple(v["aliases"] or ()))
 

@@ -66,7 +66,9 @@ class EmitEngine(StrEnum):
 
 
 def _err(message: str) -> None:
-    typer.echo(f"specadvisor: error: {message}", err=True)
+    from specadvisor.textsafe import escape_controls
+
+    typer.echo(f"specadvisor: error: {escape_controls(message)}", err=True)
 
 
 @contextmanager
@@ -464,7 +466,11 @@ def calibrate_model(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside a command (click handles it inside): no traceback
+        sys.stderr.write("specadvisor: interrupted\n")
+        raise SystemExit(130) from None
 from specadvisor import cli_check as _cli_check  # noqa: E402,F401  (registers `check`)
 from specadvisor import cli_hub as _cli_hub  # noqa: E402,F401  (registers inspect, catalog)
 from specadvisor import cli_measure as _cli_measure  # noqa: E402,F401  (registers `measure`)

@@ -78,7 +78,14 @@ def check(
         rules = load_rules()
         cfg_path = config or find_config(Path.cwd())
         if config is not None and not config.is_file():
-            raise UsageError(f"--config {config}: no such file")
+            from specadvisor.errors import InputFileError
+            from specadvisor.safeio import display, read_bytes_bounded
+
+            try:  # the precise reason: no such file, a directory, a FIFO, a device...
+                read_bytes_bounded(config)
+            except InputFileError as exc:
+                raise UsageError(f"--config {display(config)}: {exc.problem}") from None
+            raise UsageError(f"--config {display(config)}: not a regular file")
         cfg = load_config(cfg_path, rules) if cfg_path else CheckConfig()
         defaults = cfg.defaults
         if hardware:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from rich.text import Text
 from specadvisor.advisor import Advice
 from specadvisor.catalog import Hardware, ModelSpec
 from specadvisor.rules import Rule
+from specadvisor.textsafe import columns_from_env
 
 _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
                   "speculate": "green", "skip-speculation": "red"}
@@ -21,7 +21,7 @@ _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 def _console() -> Console:
     # Piped output keeps whole rows (rich would otherwise wrap to 80 columns); a terminal keeps its width.
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
+    width = None if sys.stdout.isatty() else columns_from_env() or 200
     return Console(highlight=False, soft_wrap=False, width=width)
 
 

@@ -39,3 +39,17 @@ def escape_controls(text: str) -> str:
 def has_controls(text: str) -> bool:
     """Whether `escape_controls` would change `text`."""
     return _UNSAFE.search(text) is not None
+
+
+MAX_COLUMNS = 1000  # wider than any terminal; an absurd COLUMNS would only make rich pad lines to it
+
+
+def columns_from_env() -> int | None:
+    """`COLUMNS` as a width when it is a plain positive integer (capped at MAX_COLUMNS), else None: `COLUMNS=abc`
+    or `COLUMNS=-5` is ignored rather than a crash."""
+    import os
+
+    raw = os.environ.get("COLUMNS", "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) <= 0:
+        return None
+    return min(int(raw), MAX_COLUMNS)

@@ -10,6 +10,7 @@ from typing import Any
 from specadvisor import __version__
 from specadvisor.check.run import CheckResult
 from specadvisor.rules import Rule
+from specadvisor.textsafe import escape_controls
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -17,7 +18,10 @@ HELP_URI = "https://github.com/specadvisor/specadvisor/blob/main/docs/rules.md#{
 
 
 def render_text(result: CheckResult) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {f.message}" for f in result.findings]
+    """One line per finding; control characters from file names or config values are escaped (textsafe), so a
+    newline in a model id cannot forge a second line (a `::error` annotation in a CI log)."""
+    lines = [f"{escape_controls(f.path)}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {escape_controls(f.message)}"
+             for f in result.findings]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -10,13 +9,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from specadvisor.textsafe import columns_from_env
+
 _BAR = 40
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 _WHERE_STYLE = {"early": "yellow", "late": "yellow", "even": "green", "unknown": "dim"}
 
 
 def _console() -> Console:
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
+    width = None if sys.stdout.isatty() else columns_from_env() or 200
     return Console(highlight=False, soft_wrap=False, width=width)
 
 
