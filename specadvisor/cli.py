@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 findings at or above --fail-on (check), 2 bad input or 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -445,7 +446,7 @@ def calibrate_model(
 
         files = list(data) if data else paths.calibration_paths()
         for f in files:
-            if not f.exists():
+            if not os.path.lexists(f):  # Path.exists raises for a name over 255 bytes
                 from specadvisor.errors import UsageError
 
                 raise UsageError(f"calibration data {f} not found; pass --data FILE (the published set ships in "

@@ -77,7 +77,7 @@ def check(
 
         rules = load_rules()
         cfg_path = config or find_config(Path.cwd())
-        if config is not None and not config.is_file():
+        if config is not None and not os.path.isfile(config):  # never raises (a name over 255 bytes)
             from specadvisor.errors import InputFileError
             from specadvisor.safeio import display, read_bytes_bounded
 

@@ -119,7 +119,7 @@ def bounded_int(text: str, max_digits: int = MAX_INT_DIGITS) -> int | None:
     """An integer written in `text` (optional sign, digits, underscores as Python allows), or None when it is not
     one or has more than `max_digits` digits. Never raises."""
     s = text.strip()
-    if len(s) > max_digits + 2 + s.count("_"):
+    if len(s.lstrip("+-").replace("_", "")) > max_digits:
         return None
     try:
         return int(s)

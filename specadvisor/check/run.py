@@ -62,14 +62,14 @@ def expand(paths: Sequence[str]) -> list[Path]:
             raise UsageError(f"no files match {raw!r}")
         for m in matches:
             p = Path(m)
-            if p.is_dir():
+            if os.path.isdir(p):  # os.path: False, not OSError, for a name over 255 bytes
                 for root, dirs, files in os.walk(p):
                     dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
                     for f in sorted(files):
                         if _PATTERNS.search(f):
                             fp = Path(root) / f
                             out.setdefault(str(fp), fp)
-            elif p.exists():
+            elif os.path.lexists(p):
                 out.setdefault(str(p), p)
             else:
                 raise UsageError(f"{raw}: no such file or directory")
