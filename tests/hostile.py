@@ -53,10 +53,10 @@ def hostile_configs(scale: int = 1) -> dict[str, bytes]:
                                   + "'\n").encode(),
         "newline-id.sh": (SERVE + "'" + json.dumps({"model": "evil/\n::error file=x::forged", "num_speculative_tokens": 4})
                           + "'\n").encode(),
-        "alias-bomb.yaml": ("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-                            "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-                            "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n").encode(),
+        "alias-bomb.yaml": (b"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                            b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+                            b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+                            b"g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"),
         "block-list.yaml": ("items:\n" + "- x\n" * (200_000 * scale)).encode(),
         "binary.sh": b"vllm serve \x00\xff\xfe" * 100,
         "bad-utf8.sh": b"vllm serve caf\xe9 --speculative-config '{}'\n",

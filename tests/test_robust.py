@@ -42,8 +42,8 @@ from hostile import (
     deep_json,
     hostile_configs,
     small_config,
-    special_paths,
     spec_json,
+    special_paths,
     tokenizer_json,
 )
 from hypothesis import given
