@@ -25,8 +25,8 @@ MAX_YAML_BYTES = 8 * 1024 * 1024
 # the result would then take forever. Count nodes as if every alias were expanded and stop early.
 MAX_EXPANDED_NODES = 1_000_000
 # Lines plus flow separators bound the nodes a document can hold; PyYAML costs ~10 us and ~250 bytes per node,
-# so this keeps any one file under ~3 s and ~150 MB. The embedded catalog has ~4,500 lines and 8,000 nodes.
-MAX_YAML_ITEMS = 250_000
+# so this keeps any one file under ~1 s and ~60 MB. The embedded catalog has ~4,500 lines and 8,000 nodes.
+MAX_YAML_ITEMS = 100_000
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from specadvisor.guards import loads_bounded
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# More server launches than any real script holds (a fleet script has dozens); each costs a model evaluation,
+# so an unbounded count would let one hostile file stall CI. check/run.py reports a file over the bound.
+MAX_LAUNCHES_PER_FILE = 2_000
 SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "zsh", "dash"}
 
 
@@ -52,6 +55,8 @@ def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], L
         site = site_from_command(path, cmd, where, image, source)
         if site is not None:
             out.append(site)
+            if len(out) > MAX_LAUNCHES_PER_FILE:  # the rest is not even extracted: run.py reports the bound
+                break
     return out
 
 

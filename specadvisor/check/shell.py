@@ -27,6 +27,8 @@ class Word:
 
 SEPARATORS = (";", "&&", "||", "|", "&")
 _BLANKS = re.compile(r"[ \t\r]+")
+_GAP = re.compile(r"(?:[ \t\r]|\\\r?\n)+")
+_SIMPLE_WORD = re.compile(r"[^ \t\r\n;|&\\'\"#][^ \t\r\n;|&\\'\"]*(?=[ \t\r\n;|&]|\Z)")
 _PLAIN = re.compile(r"[^ \t\r\n;|&\\'\"]+")
 
 
@@ -35,6 +37,15 @@ def split_words(text: str) -> list[Word]:
     words: list[Word] = []
     i, n = 0, len(text)
     while i < n:
+        gap = _GAP.match(text, i)  # blanks and backslash-newlines, in one step
+        if gap is not None:
+            i = gap.end()
+            continue
+        simple = _SIMPLE_WORD.match(text, i)  # a word without quotes or escapes, in one step
+        if simple is not None:
+            words.append(Word(simple.group(), i))
+            i = simple.end()
+            continue
         ch = text[i]
         if ch == "\\" and text[i + 1:i + 2] == "\n":
             i += 2
