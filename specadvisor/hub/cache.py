@@ -20,6 +20,11 @@ CACHE_FORMAT = 1
 MAX_ENTRY_BYTES = 16 * 1024 * 1024  # a record with its tokenizer fingerprint is well under 1 MB
 
 
+def _digest(data: Any) -> str:
+    """A checksum of an entry's data, so a value changed after the write (`hidden_size: []`) is a miss, not a belief."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def default_hub_cache_dir() -> Path:
     explicit = os.environ.get("SPECADVISOR_HUB_CACHE_DIR")
     if explicit:
@@ -60,11 +65,13 @@ class HubCache:
             return None
         if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT or doc.get("key") != self._key(parts):
             return None
+        if doc.get("sha256") != _digest(doc.get("data")):  # edited or damaged since it was written
+            return None
         return doc.get("data")
 
     def put(self, kind: str, parts: tuple[str, ...], data: Any) -> None:
         path = self._path(kind, parts)
-        payload = json.dumps({"format": CACHE_FORMAT, "key": self._key(parts), "data": data})
+        payload = json.dumps({"format": CACHE_FORMAT, "key": self._key(parts), "sha256": _digest(data), "data": data})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
