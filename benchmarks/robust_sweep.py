@@ -32,7 +32,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from hostile import (  # noqa: E402
     DRAFT,
-    SERVE,
     TARGET,
     HostileServer,
     deep_json,
@@ -71,7 +70,7 @@ def cli(args: list[str], allowed: set[int], env: dict[str, str] | None = None) -
     """One CLI input, in-process on a thread: counts a traceback, an undocumented exit code or a hang."""
     from typer.testing import CliRunner
 
-    from specadvisor.cli import app
+    from specadvisor.cli.app import app
 
     T.inputs += 1
     box: dict[str, Any] = {}
@@ -174,8 +173,8 @@ def fuzz_arguments(rng: random.Random, n: int, tmp: Path, specials: dict[str, Pa
 
 def filesystem_faults(rng: random.Random, rounds: int, tmp: Path) -> None:
     from specadvisor import atomicwrite
-    from specadvisor.catalog import load_catalog
-    from specadvisor.catalog_edit import add_entry
+    from specadvisor.catalog.core import load_catalog
+    from specadvisor.catalog.edit import add_entry
 
     readers: dict[str, Callable[[str], list[str]]] = {
         "catalog": lambda p: ["models", "--catalog", p],
@@ -196,10 +195,10 @@ def filesystem_faults(rng: random.Random, rounds: int, tmp: Path) -> None:
         weird = d / ("x" * rng.randint(1, 250) + rng.choice(["\n", "\t", " ", "é", ""]) + ".yaml")
         specials["weird-name"] = weird
         for name, make in readers.items():
-            for kind, p in specials.items():
+            for p in specials.values():
                 cli(make(str(p)), {0, 1, 2} if name.startswith("check") else {0, 2})
         targets = {**specials, "dotdot": d / "adir.yaml" / "..", "empty": Path("")}
-        for wname, make in writers.items():
+        for make in writers.values():
             for kind, p in targets.items():
                 if kind in ("dev-zero", "missing", "weird-name", "dangling-link", "invalid-utf8-name"):
                     continue  # writable or a real device outside tmp: not a fault case
@@ -274,7 +273,7 @@ def config_content(rng: random.Random, n: int, tmp: Path) -> None:
 
 
 def poisoned_caches(rng: random.Random, n: int, tmp: Path, srv: HostileServer) -> None:
-    from specadvisor import catalog as cat
+    from specadvisor.catalog import core as cat
     from specadvisor.hub.cache import HubCache
     from specadvisor.hub.source import HubSource
 
@@ -312,7 +311,7 @@ def poisoned_caches(rng: random.Random, n: int, tmp: Path, srv: HostileServer) -
     shutil.copy(ROOT / "tests" / "fixtures" / "catalog_user.yaml", user) if (
         ROOT / "tests" / "fixtures" / "catalog_user.yaml").exists() else user.write_text(
         (ROOT / "model_catalog.yaml").read_text())
-    for i in range(n // 2):
+    for _ in range(n // 2):
         cat._load.cache_clear()
         cat.load_catalog([user])
         entry = cat._cache_file(str(user))
@@ -389,8 +388,8 @@ def _writer(kind: str, path: str, i: int) -> None:
     from dataclasses import replace
 
     if kind == "catalog":
-        from specadvisor.catalog import load_catalog
-        from specadvisor.catalog_edit import add_entry
+        from specadvisor.catalog.core import load_catalog
+        from specadvisor.catalog.edit import add_entry
 
         add_entry(path, replace(load_catalog().model(DRAFT).spec, id=f"sweep-org/draft-{i}", aliases=()))
     else:
@@ -404,8 +403,8 @@ def _writer(kind: str, path: str, i: int) -> None:
 
 
 def concurrency(trials: int, tmp: Path) -> None:
-    from specadvisor.calibration import load_calibration
-    from specadvisor.catalog import load_catalog_file
+    from specadvisor.calibration.rows import load_calibration
+    from specadvisor.catalog.core import load_catalog_file
 
     ctx = multiprocessing.get_context("fork")
     for kind in ("catalog", "measure"):

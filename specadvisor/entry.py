@@ -12,7 +12,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 def main() -> None:
     try:
-        from specadvisor.cli import main as cli_main
+        from specadvisor.cli.app import main as cli_main
     except KeyboardInterrupt:
         import sys
 

@@ -50,7 +50,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError, SpecAdvisorError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,8 +174,8 @@ def test_a_4mb_block_list_is_not_an_alias_bomb(tmp_path: Path) -> None:
 def _add(path: str, i: int) -> None:
     from dataclasses import replace
 
-    from specadvisor.catalog import load_catalog
-    from specadvisor.catalog_edit import add_entry
+    from specadvisor.catalog.core import load_catalog
+    from specadvisor.catalog.edit import add_entry
 
     base = load_catalog().model(DRAFT).spec
     add_entry(path, replace(base, id=f"test-org/draft-{i}", aliases=()))
@@ -208,12 +208,12 @@ def test_concurrent_writers_lose_no_update(tmp_path: Path, writer: str) -> None:
         p.join(60)
         assert p.exitcode == 0
     if writer == "catalog-add":
-        from specadvisor.catalog import load_catalog_file
+        from specadvisor.catalog.core import load_catalog_file
 
         ids = {m.id for m in load_catalog_file(target)[0]}
         assert ids == {f"test-org/draft-{w * 10 + i}" for w in range(4) for i in range(3)}
     else:
-        from specadvisor.calibration import load_calibration
+        from specadvisor.calibration.rows import load_calibration
 
         rows = load_calibration(target)
         assert sorted(r.row for r in rows) == list(range(1, 13))  # 12 rows, distinct numbers, none lost
@@ -607,7 +607,7 @@ CATALOG = """models:
 @pytest.mark.parametrize("kind", ["garbage", "nan", "negative-layers", "deep", "fifo", "dev-zero"])
 def test_poisoned_catalog_cache_is_ignored_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          kind: str) -> None:
-    from specadvisor import catalog as cat
+    from specadvisor.catalog import core as cat
 
     monkeypatch.setenv("SPECADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     user = tmp_path / "user.yaml"

@@ -1,6 +1,6 @@
 """Append a measurement to a calibration file, as one row `calibrate-model --data FILE` reads.
 
-The row follows `specadvisor.calibration._ROW_FIELDS`. When the file ends with its `rows:` block (as the
+The row follows `specadvisor.calibration.rows._ROW_FIELDS`. When the file ends with its `rows:` block (as the
 files this command creates do), the row is appended as text, so comments and layout survive; otherwise
 the document is rewritten with every key kept. The new file is checked with `load_calibration` before it
 atomically replaces the old one, so a failed write never leaves a half-written file.
@@ -24,7 +24,7 @@ def calibration_row(m: Any, *, target: str, draft: str, engine: str, hardware: s
                     batch_size: int | None = None, context_len: int | None = None, task: str | None = None,
                     temperature: float | None = None, catalog: Any = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """A calibration row (without its `row` number) for a measurement with an alpha."""
-    from specadvisor.catalog import load_catalog
+    from specadvisor.catalog.core import load_catalog
 
     if m.alpha is None or m.tau is None or m.k is None:
         raise UsageError(f"--save needs a per-token alpha, tau and k; {m.location} gives no alpha "
@@ -84,7 +84,7 @@ def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
     The row number is chosen from the file as read under `atomicwrite.locked_update`'s lock, so two
     `measure --save` of the same file at once both land, with distinct row numbers."""
     from specadvisor.atomicwrite import locked_update
-    from specadvisor.calibration import load_calibration
+    from specadvisor.calibration.rows import load_calibration
     from specadvisor.errors import InputFileError
     from specadvisor.yamlio import MAX_YAML_BYTES
 
@@ -112,7 +112,7 @@ def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
 
 def _appended(path: Path, text: str, row: dict[str, Any]) -> tuple[str, int, bool, int]:
     """(new text, row number, rewritten, rows before) for a calibration file whose current text is `text`."""
-    from specadvisor.calibration import load_calibration
+    from specadvisor.calibration.rows import load_calibration
     from specadvisor.yamlio import load_yaml_file
 
     rewritten = False
