@@ -135,7 +135,7 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
             result.key_lines[str(key)] = line
             result.value_marks[str(key)] = _mark(value_node)
         result.expanded = 1 + sum(_expanded(v) for v in result.values())
-        self._check_bomb(len(node.value), result.expanded, result.line)
+        _check_bomb(self, result.expanded, result.line)
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
@@ -144,18 +144,21 @@ class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         result.item_marks = [_mark(child) for child in node.value]
         result.expanded = 1 + sum(_expanded(v) for v in result)
-        self._check_bomb(len(node.value), result.expanded, result.line)
+        _check_bomb(self, result.expanded, result.line)
         return result
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         self._constructed = getattr(self, "_constructed", 0) + 1  # nodes written, and alias references
         return super().construct_object(node, deep)
 
-    def _check_bomb(self, children: int, expanded: int, line: int) -> None:
-        """An alias bomb is expansion beyond what was actually written: compare the expanded count with the nodes
-        constructed so far, so a plain block list of a million items (all real) is not one."""
-        if expanded > MAX_EXPANDED_NODES + getattr(self, "_constructed", 0):
-            raise _AliasBomb(line)
+
+
+
+def _check_bomb(loader: Any, expanded: int, line: int) -> None:
+    """An alias bomb is expansion beyond what was actually written: compare the expanded count with the nodes
+    the loader constructed so far, so a plain block list of many items (all real) is not one."""
+    if expanded > MAX_EXPANDED_NODES + getattr(loader, "_constructed", 0):
+        raise _AliasBomb(line)
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)

@@ -429,7 +429,7 @@ def _cache_file(path: str) -> Path | None:
 def _fields_ok(entry: Any, schema: dict[str, Field]) -> bool:
     """Whether a cached entry's fields have the types and ranges the catalog schema allows (NaN, a string for a
     number or a negative layer count in a tampered cache make it a miss, never a wrong answer)."""
-    from specadvisor.schema import _check_value
+    from specadvisor.schema import check_value
 
     if not isinstance(entry, dict):
         return False
@@ -440,7 +440,7 @@ def _fields_ok(entry: Any, schema: dict[str, Field]) -> bool:
             spec = schema.get(k)
             if spec is None:
                 return False
-            _check_value(list(v) if isinstance(v, tuple) else v, spec, "cache", None, k)
+            check_value(list(v) if isinstance(v, tuple) else v, spec, "cache", None, k)
     except InputFileError:
         return False
     moe = entry.get("moe")

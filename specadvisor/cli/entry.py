@@ -7,7 +7,7 @@ line on stderr instead of a traceback through importlib.
 
 from __future__ import annotations
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C (cli/app.py uses the same code)
 
 
 def main() -> None:
