@@ -54,7 +54,8 @@ def split_words(text: str) -> list[Word]:
             i += 3
             continue
         if ch in " \t\r":
-            i = _BLANKS.match(text, i).end()  # a whole run at once: per-character steps made 10 MB take ~10 s
+            blanks = _BLANKS.match(text, i)  # a whole run at once: per-character steps made 10 MB take ~10 s
+            i = blanks.end() if blanks is not None else i + 1
             continue
         if ch == "\n":
             words.append(Word("\n", i))
