@@ -664,3 +664,15 @@ def test_hub_timeout_env_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for raw in ("nan", "inf", "-1", "abc", "1e999"):
         monkeypatch.setenv("SPECADVISOR_HUB_TIMEOUT", raw)
         assert math.isfinite(default_source().timeout) and default_source().timeout > 0
+
+
+def test_catalog_add_writes_the_requested_id_not_the_hubs(hostile: HostileServer, tmp_path: Path) -> None:
+    hostile.model(REPO, info={"id": "evil/renamed\n::error::x", "siblings": [{"rfilename": "config.json"}]},
+                  files={"config.json": json.dumps(small_config()).encode()})
+    to = tmp_path / "mine.yaml"
+    r = cli("catalog", "add", REPO, "--to", str(to))
+    assert r.exit_code == 0, r.stderr
+    from specadvisor.catalog.core import load_catalog_file
+
+    assert [m.id for m in load_catalog_file(to)[0]] == [REPO]
+    assert "evil" not in to.read_text()

@@ -31,7 +31,9 @@ LLAMACPP_MAX_VOCAB_DIFFERENCE = 128
 LLAMACPP_CHECK_START_ID = 5
 # Engines whose start-up tokenizer checks are modelled from tokenizer.json: the ones `--emit` writes for.
 ENGINES = tuple(e.value for e in EMIT_ENGINES)
-# Four times the largest vocabulary in use (Gemma 3: 262,144): bounds the memory a hostile tokenizer.json costs.
+# Four times the largest vocabulary in use, 262,144 tokens (Gemma 3 and 4: "262 144 pieces" in the tokenizer
+# derived from onnx-community/gemma-4-E2B-it-ONNX, hf.co/omote-ai/gemma-4-e2b-tokenizer README; "~262K" for
+# Gemma 3, dhruvpatel.dev): bounds the memory a hostile tokenizer.json costs.
 MAX_VOCAB_IDS = 1_048_576
 
 
