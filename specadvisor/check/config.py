@@ -16,6 +16,7 @@ disables a check is worse than no check.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ def rule_matches(rule: Rule, selector: str) -> bool:
 def find_config(start: Path) -> Path | None:
     for d in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (d / name).is_file():
+            if os.path.isfile(d / name):
                 return d / name
     return None
 

@@ -16,8 +16,11 @@ from specadvisor.check.script import ScriptContext, expand_in_text, script_sites
 from specadvisor.check.shell import ShellSyntaxError, Word, parse_commands
 from specadvisor.check.shellenv import Env
 from specadvisor.check.sites import Site
+from specadvisor.guards import loads_bounded
 
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT|ENV|ARG)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+# `(.*)` then rstrip, not `(.*?)\s*$`: the lazy group retried `\s*$` at every position of a run of spaces,
+# which made a line of 60,000 spaces take ~20 s (quadratic).
+_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT|ENV|ARG)\s+(.*)", re.IGNORECASE | re.DOTALL)
 
 
 def dockerfile_sites(ctx: ScriptContext, env: Env) -> list[Site]:
@@ -34,16 +37,17 @@ def dockerfile_sites(ctx: ScriptContext, env: Env) -> list[Site]:
     i = 0
     while i < len(lines):
         start = offset
-        body = lines[i]
-        while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
+        joined = [lines[i]]  # continuation lines, testing only the last one joined: linear in the lines
+        while joined[-1].rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
             i += 1
-            body += lines[i]
+            joined.append(lines[i])
+        body = "".join(joined)
         offset = start + len(body)
         i += 1
         m = _INSTR.match(body)
         if not m:
             continue
-        instr, rest = m.group(1).upper(), m.group(2)
+        instr, rest = m.group(1).upper(), m.group(2).rstrip()
         rest_off = start + m.start(2)
         if instr == "FROM":
             from_words = expand_in_text(rest, env).split()
@@ -55,7 +59,7 @@ def dockerfile_sites(ctx: ScriptContext, env: Env) -> list[Site]:
             continue
         if rest.lstrip().startswith("["):
             try:
-                items = json.loads(rest.replace("\\\n", " ").replace("\\\r\n", " "))
+                items = loads_bounded(rest.replace("\\\n", " ").replace("\\\r\n", " "))
             except json.JSONDecodeError:
                 items = None
             if isinstance(items, list) and all(isinstance(x, str) for x in items):

@@ -34,9 +34,13 @@ from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_com
 from specadvisor.check.shellenv import Env
 from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_mapping
 from specadvisor.errors import InputFileError
+from specadvisor.guards import loads_bounded
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
 Problem = tuple[str, Loc, str]
+# More server launches than any real script holds (a fleet script has dozens); each costs a model evaluation,
+# so an unbounded count would let one hostile file stall CI. check/run.py reports a file over the bound.
+MAX_LAUNCHES_PER_FILE = 2_000
 
 
 def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[Problem]]:
@@ -296,7 +300,7 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
             site.set("tp", doc[key], _loc(doc, key))
     if isinstance(spec, str):
         try:
-            spec = json.loads(spec)
+            spec = loads_bounded(spec)
         except json.JSONDecodeError as exc:
             site.problems.append(("config-parse-error", _loc(doc, spec_key) or site.start,
                                   f"speculative-config is not valid JSON: {exc.msg}"))

@@ -10,6 +10,7 @@ from typing import Any
 from specadvisor import __version__
 from specadvisor.check.run import CheckResult
 from specadvisor.rules.engine import Rule
+from specadvisor.textsafe import escape_controls
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -22,7 +23,10 @@ def render_text(result: CheckResult, launches: bool = True) -> str:
     The launch list is what tells "all fine" from "saw nothing": a clean report over files in which no
     launch was found says so instead of printing nothing.
     """
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {f.message}" for f in result.findings]
+    # control characters from file names or config values are escaped (textsafe), so a newline in a model id
+    # cannot forge a second line (a `::error` annotation in a CI log)
+    lines = [f"{escape_controls(f.path)}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {escape_controls(f.message)}"
+             for f in result.findings]
     if launches:
         if lines:
             lines.append("")
@@ -50,7 +54,7 @@ def launch_lines(result: CheckResult) -> list[str]:
         parts += [f"k={_dash(la.k)}", f"tp={_dash(la.tp)}", f"concurrency={_dash(la.concurrency)}"]
         if la.max_seqs is not None:
             parts.append(f"max_seqs={la.max_seqs}")
-        out.append(" ".join(parts))
+        out.append(escape_controls(" ".join(parts)))  # file names and model ids come from the input
     return out
 
 

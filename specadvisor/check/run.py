@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from specadvisor.catalog.core import Catalog
 from specadvisor.check import kinds
 from specadvisor.check.config import CheckConfig
-from specadvisor.check.extract import extract_file
+from specadvisor.check.extract import MAX_LAUNCHES_PER_FILE, extract_file
 from specadvisor.check.facts import site_facts
 from specadvisor.check.sites import Loc, Site
 from specadvisor.errors import SpecAdvisorError, UsageError
@@ -116,14 +117,14 @@ def expand(paths: Sequence[str], markdown: bool = False) -> list[Path]:
             raise UsageError(f"no files match {raw!r}")
         for m in matches:
             p = Path(m)
-            if p.is_dir():
+            if os.path.isdir(p):  # os.path: False, not OSError, for a name over 255 bytes
                 for root, dirs, files in os.walk(p):
                     dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
                     for f in sorted(files):
                         if kinds.file_kind(Path(root) / f, markdown=markdown) is not None:
                             fp = Path(root) / f
                             out.setdefault(str(fp), fp)
-            elif p.exists():
+            elif os.path.lexists(p):
                 out.setdefault(str(p), p)
             else:
                 raise UsageError(f"{raw}: no such file or directory")
@@ -172,6 +173,12 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
         except (SpecAdvisorError, OSError, UnicodeDecodeError):  # unreadable files were already reported as problems
             sup = {}
         events: list[tuple[dict[str, object], dict[str, Loc], Loc]] = []
+        if len(sites) > MAX_LAUNCHES_PER_FILE:  # a bound against hostile input: reported, never a stall
+            problems = [*problems, ("parse-error", sites[MAX_LAUNCHES_PER_FILE].start,
+                                    f"more than {MAX_LAUNCHES_PER_FILE:,} server launches in one file; only the "
+                                    f"first {MAX_LAUNCHES_PER_FILE:,} are checked")]
+            sites = sites[:MAX_LAUNCHES_PER_FILE]
+        memo: dict[str, dict[str, Any]] = {}
         for kind, loc, msg in problems:
             events.append(({"file": str(path), "problem_kind": kind, "problem": msg}, {}, loc))
         for site in sites:
@@ -179,7 +186,10 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
                 events.append(({"file": str(path), "problem_kind": kind, "problem": msg, "engine": site.engine}, {}, loc))
             if site.engine == "unknown":  # a launch that could not be read: its problems are the report
                 continue
-            facts = site_facts(site, catalog, coeffs, rules, config.defaults)
+            key = repr((site.engine, sorted(site.values.items(), key=lambda kv: kv[0])))
+            if key not in memo:  # identical launches (a generated script) are evaluated once
+                memo[key] = site_facts(site, catalog, coeffs, rules, config.defaults)
+            facts = memo[key]
             launches.append(_launch(site, facts))
             events.append((facts, site.locs, site.start))
         for facts, locs, start in events:

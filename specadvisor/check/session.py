@@ -8,6 +8,7 @@ catalog lacks, the launches found for that are the ones the rules then run over.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,9 +73,15 @@ class CheckReport:
 
 def effective_config(options: CheckOptions, rules: Any) -> CheckConfig:
     """The .specadvisor.yaml found (or given), with the command line's overrides on top, selectors checked."""
-    if options.config is not None and not options.config.is_file():
-        what = "is a directory, not a file" if options.config.is_dir() else "no such file"
-        raise UsageError(f"--config {options.config}: {what}")
+    if options.config is not None and not os.path.isfile(options.config):  # never raises (a name over 255 bytes)
+        from specadvisor.errors import InputFileError
+        from specadvisor.safeio import display, read_bytes_bounded
+
+        try:  # the precise reason: no such file, a directory, a FIFO, a device, a name too long...
+            read_bytes_bounded(options.config)
+        except InputFileError as exc:
+            raise UsageError(f"--config {display(options.config)}: {exc.problem}") from None
+        raise UsageError(f"--config {display(options.config)}: not a regular file")
     cfg_path = options.config or find_config(options.cwd)
     cfg = load_config(cfg_path, rules) if cfg_path else CheckConfig()
     defaults = cfg.defaults

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from specadvisor.check.shell import Word
+from specadvisor.check.shell import Word, line_col
 from specadvisor.check.versions import version_from_image
+from specadvisor.guards import bounded_int, loads_bounded
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,7 @@ def _is_number(s: str) -> bool:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    return bounded_int(value) if value is not None else None  # 5,000 digits: not an int, never a ValueError
 
 
 def _float(value: str | None) -> float | None:
@@ -329,12 +327,12 @@ def _vllm(site: Site, reader: _Reader, positional: list[Word], opts: dict[str, t
 def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0,
                     source: str | None = None) -> tuple[dict[str, Any], Callable[[str], Loc]] | None:
     try:
-        spec = json.loads(text)
+        spec = loads_bounded(text)  # depth, size and integer-length bounds (guards.py): a finding, not a crash
     except json.JSONDecodeError as exc:
         if re.search(r"\$\{?[A-Za-z_]|\{\{", text):  # "$K" or {{ .Values.k }}: valid once the shell or Helm expands it
             quoted = _RUNTIME_VALUE.sub(lambda m: json.dumps(m.group(0)), text)
             try:
-                spec = json.loads(quoted)
+                spec = loads_bounded(quoted)
             except json.JSONDecodeError:
                 site.set("spec_config", True, loc)
                 site.set("spec_form", "speculative_config (set at run time)", None)
@@ -358,7 +356,7 @@ def _vllm_spec_json(site: Site, text: str, loc: Loc, offset: int = 0,
                 j = source.find(f'\\"{key}\\"', offset, offset + 2 * len(text) + 64)
                 j = j + 1 if j >= 0 else j
             if j >= 0:
-                return Loc(source.count("\n", 0, j) + 1, j - (source.rfind("\n", 0, j) + 1) + 1)
+                return Loc(*line_col(source, j))  # indexed: linear over many launches
         # Otherwise count within the value (the word usually starts with a quote character).
         i = text.find(f'"{key}"')
         if i < 0:
@@ -380,11 +378,11 @@ def _lax_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+        return value if abs(value) < 2**63 else None  # a 4,000-digit YAML integer is not a count
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
+        return bounded_int(value, 19)
     return None
 
 

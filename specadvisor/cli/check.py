@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ import typer
 from specadvisor.check.kinds import WALK_HELP
 from specadvisor.cli.common import CatalogOpt, run_guarded
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
+from specadvisor.textsafe import escape_controls
 from specadvisor.vocab import CheckFormat, Severity
 
 _EPILOG = """\
@@ -68,7 +68,7 @@ def check(
         if not launches:
             report = dataclasses.replace(report, show_launches=False)
         for warning in report.warnings:
-            typer.echo(f"specadvisor: warning: {warning}", err=True)
+            typer.echo(f"specadvisor: warning: {escape_controls(warning)}", err=True)
         chosen = fmt
         if chosen is CheckFormat.auto:
             chosen = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
@@ -85,15 +85,10 @@ def check(
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The report through the shared locked atomic writer (keeps mode and symlinks; one-line exit-2 errors)."""
+    from specadvisor.atomicwrite import write_text
+
+    write_text(path, text)
 
 
 def register(app: typer.Typer) -> None:
