@@ -29,7 +29,7 @@ from specadvisor.check.commands import (
 )
 from specadvisor.check.dockerfile import dockerfile_sites
 from specadvisor.check.launch import implied_program, infer_program
-from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, script_sites
+from specadvisor.check.script import MAX_LAUNCHES, ScriptContext, dotenv, expand_in_text, script_sites
 from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
 from specadvisor.check.shellenv import Env
 from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_mapping
@@ -40,7 +40,7 @@ from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents
 Problem = tuple[str, Loc, str]
 # More server launches than any real script holds (a fleet script has dozens); each costs a model evaluation,
 # so an unbounded count would let one hostile file stall CI. check/run.py reports a file over the bound.
-MAX_LAUNCHES_PER_FILE = 2_000
+MAX_LAUNCHES_PER_FILE = MAX_LAUNCHES
 
 
 def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[Problem]]:

@@ -531,7 +531,7 @@ class LineIndex:
     """Line and column of an offset in O(log n) (the file's newlines are indexed once)."""
 
     def __init__(self, text: str) -> None:
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         k = bisect.bisect_left(self.newlines, offset)
@@ -539,8 +539,16 @@ class LineIndex:
         return k + 1, offset - line_start + 1
 
 
+_LAST_INDEX: list[tuple[str, LineIndex]] = []  # the index of the text most recently asked about
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of `offset` in `text`."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+    """1-based line and column of `offset` in `text`.
+
+    Small texts count newlines directly; a large one is indexed once and then searched, because a script
+    with thousands of launches asks for tens of thousands of positions (counting each time is quadratic)."""
+    if len(text) < 4096:
+        return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    if not _LAST_INDEX or _LAST_INDEX[0][0] is not text:
+        _LAST_INDEX[:] = [(text, LineIndex(text))]
+    return _LAST_INDEX[0][1].line_col(offset)
