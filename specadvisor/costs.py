@@ -6,7 +6,9 @@ as LLM-Viewer sums its per-operator rooflines (../shared/reference/hub-and-cost.
 per forward and per layer keep tiny drafts from looking free, and a TP group pays two all-reduces per
 layer. Verification of k+1 tokens for b sequences is one forward over b*(k+1) tokens: the same weight
 bytes but k+1 times the FLOPs, so it turns compute-bound at high batch. MoE layers read only the
-experts the tokens route to, and more tokens touch more experts.
+experts the tokens route to, and more tokens touch more experts. Weight-only quantized weights
+(GGUF, INT4) are dequantized again for every token of a forward by the matrix-vector kernels, so their
+verification pass costs more than one weight read (`weight_read_factor`).
 """
 
 from __future__ import annotations
@@ -72,6 +74,31 @@ def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients, engine:
     return hw.bf16_tflops
 
 
+def dequantizes_per_token(model: ModelRef, hw: Hardware) -> bool:
+    """Whether the weights are stored quantized and dequantized inside the matmul (weight-only
+    quantization): GGUF k-quants, INT4/INT8 W*A16, MXFP4/NVFP4. FP8 on hardware with an FP8 path is a
+    W8A8 GEMM and is not; FP8 without one (A100, Apple) runs as weight-only dequantization too."""
+    spec = format_spec(model.weight_format)
+    if not spec.quantized:
+        return False
+    return not (spec.compute == "fp8" and hw.fp8_tflops)
+
+
+def weight_read_factor(model: ModelRef, dep: Deployment, tokens: int, coeffs: CostCoefficients) -> float:
+    """How many one-token weight reads a forward over `tokens` tokens costs in the memory-bound regime.
+
+    1 for unquantized weights (one read serves every token). For weight-only quantized weights the
+    matrix-vector kernels dequantize each block again per token: 1 + d*w*(n-1), d the engine's kernels, w the
+    format's relative dequantization work (constants.yaml), up to the engine's switch to
+    dequantize-once GEMM kernels (`dequant_tokens_max`), after which the cost stops growing (the GEMM's
+    FLOP bound takes over). This is why verifying k+1 tokens on an int4/Q4 target costs well over one step.
+    """
+    if tokens <= 1 or not dequantizes_per_token(model, dep.hardware):
+        return 1.0
+    d = coeffs.engines[dep.engine].dequant_per_token * format_spec(model.weight_format).dequant
+    return 1.0 + d * (min(tokens, coeffs.dequant_tokens_max) - 1)
+
+
 def forward_cost(
     model: ModelRef,
     dep: Deployment,
@@ -90,7 +117,8 @@ def forward_cost(
     peak = peak_tflops(model, hw, coeffs, dep.engine) * 1e12 * coeffs.flops_efficiency.get(hw.kind, 0.6) * tp
 
     gemm_flops = 2.0 * m.active_params_b * 1e9 * tokens
-    gemm_s = max(weight_bytes(model, tokens) / bw, gemm_flops / peak)
+    read_s = weight_bytes(model, tokens) / bw * weight_read_factor(model, dep, tokens, coeffs)
+    gemm_s = max(read_s, gemm_flops / peak)
     attn_flops = 4.0 * m.layers * m.n_heads * m.dim_per_head * dep.context_len * tokens
     attn_s = max(kv_bytes(model, b, dep.context_len, coeffs) / bw, attn_flops / peak)
 
@@ -103,7 +131,7 @@ def forward_cost(
         gemm_ms=gemm_s * 1000.0,
         attention_ms=attn_s * 1000.0,
         overhead_ms=overhead_ms,
-        compute_bound=gemm_flops / peak > weight_bytes(model, tokens) / bw,
+        compute_bound=gemm_flops / peak > read_s,
     )
 
 
