@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from specadvisor.catalog import Hardware, ModelRef
 from specadvisor.coefficients import CostCoefficients
+from specadvisor.memory import memory_budget
 from specadvisor.weights import canonical_format, format_spec
 
 
@@ -142,23 +143,20 @@ def round_overhead_ms(dep: Deployment, coeffs: CostCoefficients, batch: int | No
 
 
 def memory_gb(model: ModelRef) -> float:
+    """Weight memory in decimal GB (1e9 bytes), as reports and rules quote it."""
     return model.spec.params_b * model.bits_per_weight / 8.0
 
 
 def max_concurrent_sequences(
     target: ModelRef, draft: ModelRef | None, dep: Deployment, coeffs: CostCoefficients
 ) -> int | None:
-    """How many sequences of `context_len` tokens fit in KV memory beside the weights (None: unbounded).
+    """How many sequences of `context_len` tokens fit in KV memory beside the weights.
 
     Engines never run more sequences than their KV cache holds (vLLM queues the rest), so throughput
-    at a nominal batch beyond this is throughput at this batch.
+    at a nominal batch beyond this is throughput at this batch. The budget is `specadvisor.memory`'s:
+    device GiB x the usable share, minus the engine's reserve and the weights; the draft's weights and
+    its own KV cache share the pool.
     """
-    usable = dep.hardware.memory_gb * dep.tp * coeffs.memory_utilization
-    weights = memory_gb(target) + (memory_gb(draft) if draft else 0.0)
-    free = (usable - weights) * 1e9
-    per_seq = target.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if draft is not None:
-        per_seq += draft.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if free <= 0:
-        return 0
-    return max(int(free // per_seq), 0)
+    b = memory_budget(target, draft, dep.hardware, dep.tp, dep.context_len, dep.engine,
+                      coeffs.memory_utilization, coeffs.kv_bytes_per_value)
+    return b.seqs_with_draft if draft is not None else b.seqs_without_draft

@@ -15,7 +15,7 @@ from specadvisor.catalog import Hardware, ModelSpec
 from specadvisor.rules import Rule
 
 _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
-                  "speculate": "green", "skip-speculation": "red"}
+                  "speculate": "green", "skip-speculation": "red", "cannot-run": "red bold"}
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -32,6 +32,13 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
     con.print(f"[bold]Target[/bold] {t.label} ({t.spec.params_b:g}B, {t.weight_format}) on "
               f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}, "
               f"{w.engine}, batch {w.batch_size}, context {w.context_len}, task {w.task}, T={w.temperature:g}")
+    if not a.candidates and a.verdict == "cannot-run":
+        # nothing ran, so there is nothing to rank: the verdict and its reason are the whole answer
+        con.print(Text.assemble("Verdict: ", Text(a.verdict, style=_VERDICT_STYLE["cannot-run"])))
+        for r in a.reasons:
+            con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]),
+                                    f" {r.message}"))
+        return
     table = Table(show_lines=False, header_style="bold")
     for col, justify in (("#", "right"), ("draft", "left"), ("relation", "left"), ("tokenizer", "left"),
                          ("cost", "right"), ("alpha (band)", "right"), ("k", "right"), ("tau", "right"),

@@ -26,7 +26,7 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 # Candidate verdicts, from best to worst; a candidate takes the worst verdict of the rules that fire.
 VERDICTS = ("recommended", "marginal", "not-worth-it", "incompatible")
-WORKLOAD_VERDICTS = ("speculate", "skip-speculation")
+WORKLOAD_VERDICTS = ("speculate", "skip-speculation", "cannot-run")  # specadvisor.vocab.WorkloadVerdict
 
 # The facts each scope exposes to rules. The advisor fills exactly these keys; loading a rule that
 # reads any other name fails, with a did-you-mean.
@@ -53,6 +53,8 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "speedup": "predicted speedup at k",
         "speedup_low": "low end of the speedup band",
         "speedup_high": "high end of the speedup band",
+        "rank_low": "low end of the band candidates are compared on (acceptance band at shared costs)",
+        "rank_high": "high end of the band candidates are compared on",
         "draft_precision": "weight format of the draft",
         "target_precision": "weight format of the target",
         "draft_quantized": "whether the draft's weights are quantized",
@@ -68,13 +70,15 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "target_domain": "target's domain",
         "fits_memory": "whether target and draft weights fit in the TP group's usable memory together",
         "draft_memory_gb": "draft weight memory, GB",
+        "running_batch": "sequences running at once with the draft (its weights and KV cache share memory)",
+        "running_batch_base": "sequences running at once without a draft",
     },
     "workload": {
         "target": "target model id",
         "target_params_b": "target parameters, billions",
         "batch_size": "requested concurrent sequences",
         "effective_batch": "sequences that fit in KV memory at once (capped at batch_size)",
-        "best_speedup": "highest predicted speedup among usable candidates (0 when none)",
+        "best_speedup": "highest predicted speedup among compatible candidates that fit (absent when none)",
         "best_draft": "the draft with the highest predicted speedup",
         "usable_candidates": "candidates whose verdict is recommended or marginal",
         "compatible_candidates": "candidates whose tokenizer and engine accept the pair",
@@ -84,6 +88,19 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "task": "workload task",
         "target_memory_gb": "target weight memory, GB",
         "usable_memory_gb": "memory usable across the TP group, GB",
+        "target_memory_gib": "target weight memory, GiB",
+        "usable_memory_gib": "memory usable for weights and KV across the TP group after the engine's reserve, GiB",
+        "runnable_candidates": "compatible candidates that fit in memory beside the target",
+        "target_fits": "whether the target's weights and the engine's reserve fit in usable memory",
+        "context_len": "average tokens in context per sequence",
+        "max_context": "the target's maximum context (max_position_embeddings with rope scaling)",
+        "sequences_fit": "sequences of this context the KV cache holds without a draft",
+        "kv_free_gib": "memory left for the KV cache without a draft, GiB",
+        "seq_kv_gib": "KV cache one sequence of this context needs, GiB",
+        "cannot_run": "whether plain decoding of this workload cannot run at all",
+        "cannot_run_reason": "why the workload cannot run",
+        "effective_task": "the task whose acceptance term applies (reasoning for a thinking target)",
+        "task_replaced": "whether the requested task was replaced (a thinking target drafts its trace)",
     },
     "config": {
         "file": "the checked file",
