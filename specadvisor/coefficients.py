@@ -36,6 +36,9 @@ class EngineCosts:
     # matrix-vector kernels dequantize every weight block again for each token, so verifying k+1 tokens on a
     # Q4 target costs well over one decode step (see coefficients.yaml). 0 = the kernels amortize it.
     dequant_per_token: float = 0.0
+    # Host-side cost per running sequence of each draft forward (input and cache-slot preparation), so k
+    # draft steps at concurrency b cost k*b of it; 0 = none (engines that run one sequence).
+    draft_step_per_seq_us: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,11 @@ def forward_cost(
 
     eng = coeffs.engines[dep.engine]
     fixed_ms = eng.forward_overhead_ms if role == "target" else eng.draft_step_overhead_ms
+    if role != "target":
+        # Each draft step also prepares every running sequence's input and cache slots on the host, so
+        # at concurrency the k sequential draft forwards cost more than their weight reads (fitted on the
+        # vLLM V1 draft_model runs at concurrency 1-64, where the speedup falls long before compute binds).
+        fixed_ms += eng.draft_step_per_seq_us * b / 1000.0
     per_layer_us = eng.layer_overhead_us + (2 * coeffs.tp_allreduce_us if tp > 1 else 0.0)
     overhead_ms = fixed_ms + m.layers * per_layer_us / 1000.0
     return ForwardCost(

@@ -93,7 +93,7 @@ def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow], catalog:
         e = doc["cost"]["engines"][engine]
         keys = ["forward_overhead_ms", "draft_step_overhead_ms", "layer_overhead_us", "round_overhead_ms"]
         if any(r.engine == engine and r.fits_speedup and r.batch_size > 1 for r in rows):
-            keys.append("spec_overhead_per_seq_us")  # only concurrency shows a per-sequence cost
+            keys += ["spec_overhead_per_seq_us", "draft_step_per_seq_us"]  # only concurrency shows per-sequence costs
         if catalog is not None and any(r.engine == engine and _weight_only_quantized(r, catalog) for r in rows):
             keys.append("dequant_per_token")  # only a quantized target shows the per-token dequantization
         for key in keys:
