@@ -100,6 +100,23 @@ def weight_read_factor(model: ModelRef, dep: Deployment, tokens: int, coeffs: Co
     return 1.0 + d * (min(tokens, coeffs.dequant_tokens_max) - 1)
 
 
+def allreduce_transfer_s(model: ModelRef, hw: Hardware, tp: int, tokens: int) -> float:
+    """Transfer time of the tensor-parallel all-reduces of one forward (two per layer, Megatron-style).
+
+    Each all-reduces the hidden states of every token (tokens x hidden x 2 bytes). A ring all-reduce sends
+    2(n-1)/n of the message per device each way (nccl-tests doc/PERFORMANCE.md, "bus bandwidth"), at half
+    the catalog's bidirectional `interconnect_gbs`. Negligible at decode on NVLink; on PCIe (H100 PCIe:
+    128 GB/s) verifying k+1 tokens for 32 sequences of a 70B model moves ~0.7 GB per forward, ~10 ms.
+    The fixed latency per all-reduce is `tp_allreduce_us`. Unknown interconnect: no transfer term.
+    """
+    if tp <= 1 or not hw.interconnect_gbs:
+        return 0.0
+    m = model.spec
+    message = tokens * m.hidden_size * 2.0
+    per_device = 2.0 * (tp - 1) / tp * message
+    return 2 * m.layers * per_device / (hw.interconnect_gbs / 2.0 * 1e9)
+
+
 def forward_cost(
     model: ModelRef,
     dep: Deployment,
@@ -132,8 +149,9 @@ def forward_cost(
         fixed_ms += eng.draft_step_per_seq_us * b / 1000.0
     per_layer_us = eng.layer_overhead_us + (2 * coeffs.tp_allreduce_us if tp > 1 else 0.0)
     overhead_ms = fixed_ms + m.layers * per_layer_us / 1000.0
+    comm_s = allreduce_transfer_s(model, hw, tp, tokens)
     return ForwardCost(
-        ms=(gemm_s + attn_s) * 1000.0 + overhead_ms,
+        ms=(gemm_s + attn_s + comm_s) * 1000.0 + overhead_ms,
         gemm_ms=gemm_s * 1000.0,
         attention_ms=attn_s * 1000.0,
         overhead_ms=overhead_ms,

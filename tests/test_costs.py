@@ -73,3 +73,19 @@ def test_bf16_native_must_be_a_boolean(tmp_path):
         "     source: https://example.com, bf16_native: maybe}\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="bf16_native"):
         load_catalog_file(bad)
+
+
+def test_tensor_parallel_all_reduce_transfer_grows_with_tokens_and_slow_links(catalog):
+    """Verifying k+1 tokens for many sequences all-reduces k+1 times more hidden state; over PCIe
+    (H100 PCIe, 128 GB/s) that costs milliseconds, over NVLink (900 GB/s) a seventh of it."""
+    from specadvisor.costs import allreduce_transfer_s
+
+    llama70 = catalog.model("meta-llama/Llama-3.3-70B-Instruct")
+    pcie, sxm = catalog.hardware_by_name("h100-pcie"), catalog.hardware_by_name("h100-sxm")
+    assert allreduce_transfer_s(llama70, pcie, 1, 256) == 0.0
+    verify, decode = allreduce_transfer_s(llama70, pcie, 2, 32 * 8), allreduce_transfer_s(llama70, pcie, 2, 32)
+    assert verify == pytest.approx(8 * decode)
+    assert 0.005 < verify < 0.02  # ~10 ms per forward
+    assert allreduce_transfer_s(llama70, sxm, 2, 256) < verify / 5
+    no_link = dataclasses.replace(pcie, interconnect_gbs=None)
+    assert allreduce_transfer_s(llama70, no_link, 2, 256) == 0.0
