@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from specadvisor import paths
-from specadvisor.catalog import Hardware, ModelRef, ModelSpec
+from specadvisor.catalog.core import Hardware, ModelRef, ModelSpec
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import load_yaml_file
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from specadvisor.coefficients import load_coefficients, parse_coefficients
-from specadvisor.costs import Deployment, forward_cost
+from specadvisor.calibration.fit import prior_document
 from specadvisor.errors import InputFileError
-from specadvisor.fit import prior_document
+from specadvisor.model.coefficients import load_coefficients, parse_coefficients
+from specadvisor.model.costs import Deployment, forward_cost
 
 
 def _verify_ratio(catalog, model_id: str, hw_id: str, engine: str, tokens: int = 5) -> float:
@@ -64,7 +64,7 @@ def test_flops_efficiency_is_per_device_kind_and_a_single_number_still_reads():
 
 
 def test_bf16_native_must_be_a_boolean(tmp_path):
-    from specadvisor.catalog import load_catalog_file
+    from specadvisor.catalog.core import load_catalog_file
 
     bad = tmp_path / "hw.yaml"
     bad.write_text(
@@ -78,7 +78,7 @@ def test_bf16_native_must_be_a_boolean(tmp_path):
 def test_tensor_parallel_all_reduce_transfer_grows_with_tokens_and_slow_links(catalog):
     """Verifying k+1 tokens for many sequences all-reduces k+1 times more hidden state; over PCIe
     (H100 PCIe, 128 GB/s) that costs milliseconds, over NVLink (900 GB/s) a seventh of it."""
-    from specadvisor.costs import allreduce_transfer_s
+    from specadvisor.model.costs import allreduce_transfer_s
 
     llama70 = catalog.model("meta-llama/Llama-3.3-70B-Instruct")
     pcie, sxm = catalog.hardware_by_name("h100-pcie"), catalog.hardware_by_name("h100-sxm")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from specadvisor.calibration import CalibrationRow
-from specadvisor.fidelity import batch_bucket, by_batch, by_engine, group_errors, metrics
-from specadvisor.fit import Residual, default_params, prior_document
+from specadvisor.calibration.fidelity import batch_bucket, by_batch, by_engine, group_errors, metrics
+from specadvisor.calibration.fit import Residual, default_params, prior_document
+from specadvisor.calibration.rows import CalibrationRow
 
 ROOT = Path(__file__).resolve().parent.parent
 

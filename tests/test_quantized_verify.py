@@ -13,8 +13,8 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specadvisor.coefficients import load_coefficients
-from specadvisor.costs import Deployment, dequantizes_per_token, forward_cost, weight_read_factor
+from specadvisor.model.coefficients import load_coefficients
+from specadvisor.model.costs import Deployment, dequantizes_per_token, forward_cost, weight_read_factor
 
 QWEN14 = "Qwen/Qwen2.5-14B-Instruct"
 
@@ -87,9 +87,9 @@ def test_shipped_model_does_not_over_predict_published_quantized_local_runs(cata
     import statistics
 
     from specadvisor import paths
-    from specadvisor.calibration import load_calibration
-    from specadvisor.coefficients import merge
-    from specadvisor.fit import predict, prior_document
+    from specadvisor.calibration.fit import predict, prior_document
+    from specadvisor.calibration.rows import load_calibration
+    from specadvisor.model.coefficients import merge
     from specadvisor.yamlio import load_yaml_file
 
     rows = [r for f in paths.calibration_paths() for r in load_calibration(f, catalog)
