@@ -15,7 +15,7 @@ from typing import Any
 from specadvisor.acceptance import effective_task, estimate_alpha, is_distilled_for, logit, relation, sigmoid
 from specadvisor.catalog import Catalog, Hardware, ModelRef, ModelSpec
 from specadvisor.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
-from specadvisor.compat import engine_verdict, tokenizer_verdict
+from specadvisor.compat import engine_verdict, is_encoder_decoder, tokenizer_verdict
 from specadvisor.costs import Deployment, forward_cost, memory_gb, round_overhead_ms
 from specadvisor.errors import UsageError
 from specadvisor.memory import GIB, MemoryBudget, memory_budget
@@ -272,7 +272,7 @@ def evaluate_pair(
     """
     t, d = target.spec, draft.spec
     tok = tokenizer_verdict(t, d)
-    ev = engine_verdict(rw.engine, t, d, tok)
+    ev = engine_verdict(rw.engine, t, d, tok, temperature=rw.temperature)
     rel = relation(t, d, tok)
 
     if rw.alpha is not None:
@@ -316,6 +316,8 @@ def evaluate_pair(
         "target_domain": t.domain,
         "fits_memory": mem.seqs_with_draft >= 1,
         "draft_memory_gb": round(memory_gb(draft), 1),
+        "engine_mode": "heterogeneous_vocab" if ev.heterogeneous and rw.engine == "vllm" else "default",
+        "encoder_decoder_draft": is_encoder_decoder(d) and not is_encoder_decoder(t),
         "running_batch": min(rw.batch_size, mem.seqs_with_draft),
         "running_batch_base": min(rw.batch_size, mem.seqs_without_draft),
     }
@@ -381,9 +383,11 @@ def _standing(r: CandidateResult) -> int:
     return 2 if r.verdict == "incompatible" else 1
 
 
-def _deployable_key(r: CandidateResult) -> tuple[bool, float, float, str]:
-    """Toward what a user can deploy as is: a released checkpoint before a what-if format, less memory."""
-    return (r.virtual, r.facts.get("draft_memory_gb", 0.0), -r.speedup, r.draft)
+def _deployable_key(r: CandidateResult) -> tuple[bool, bool, float, float, str]:
+    """Toward what a user can deploy as is: a released checkpoint before a what-if format, the engine's
+    default mode before a special one (vLLM's greedy-only heterogeneous vocabulary), less memory."""
+    return (r.virtual, r.facts.get("engine_mode", "default") != "default", r.facts.get("draft_memory_gb", 0.0),
+            -r.speedup, r.draft)
 
 
 def _mutually_inside(a: CandidateResult, b: CandidateResult) -> bool:
