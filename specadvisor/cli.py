@@ -202,14 +202,15 @@ def recommend(
 
             raise UsageError(f"--top must be >= 0, got {top}")
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
+        eng = _engine_for(engine, emit)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
                       thinking)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend
 
             res = hub_extend(cat, target, None, hub_only=hub_only, offline=offline, max_candidates=max_candidates,
-                             engine=engine.value)
+                             engine=eng.value)
             cat = res.catalog
         advice = do_recommend(cat, target, w, top=top or None)
         if res is not None:
@@ -262,14 +263,15 @@ def compare(
         from specadvisor.advisor import compare as do_compare
 
         cat = _catalog(catalog)
-        w = _workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
+        eng = _engine_for(engine, emit)
+        w = _workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
                       thinking)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend
 
             res = hub_extend(cat, target, drafts, hub_only=hub_only, offline=offline, max_candidates=1,
-                             engine=engine.value)
+                             engine=eng.value)
             cat = res.catalog
         advice = do_compare(cat, target, drafts, w)
         if res is not None:
@@ -282,19 +284,28 @@ def compare(
     _run(go)
 
 
+def _engine_for(engine: Engine, emit: EmitEngine | None) -> Engine:
+    """--emit ENGINE ranks for that engine (its costs, formats and checks): the config is what was predicted.
+
+    --engine left at its default follows --emit; an explicit other engine contradicts it.
+    """
+    if emit is None or emit.value == engine.value:
+        return engine
+    if engine is Engine.vllm:
+        return Engine(emit.value)
+    from specadvisor.errors import UsageError
+
+    raise UsageError(f"--emit {emit.value} ranks for {emit.value}, but --engine is {engine.value}: give one engine")
+
+
 def _emit_or_render(advice: Any, fmt: OutputFormat, emit: EmitEngine | None, cat: Any, by_k: bool = False) -> None:
     if emit is not None:
-        from specadvisor.emit import emit_config
-        from specadvisor.errors import SpecAdvisorError
+        from specadvisor.emit import plan_emit
 
-        usable = [c for c in advice.candidates if c.compatible and c.verdict in ("recommended", "marginal")]
-        if not usable:
-            raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
-        best = usable[0]
-        draft = cat.model(best.draft)
-        typer.echo(emit_config(emit.value, advice.target, draft, best.k, advice.workload.tp), nl=False)
-        typer.echo(f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-"
-                   f"{best.speedup_high:.2f}x) at k={best.k}, estimate", err=True)
+        plan = plan_emit(advice, cat, emit.value)
+        typer.echo(plan.config, nl=False)
+        for msg in plan.messages:
+            typer.echo(msg, err=True)
         return
     if fmt is OutputFormat.table:
         from specadvisor.render import render_advice
