@@ -14,11 +14,37 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from specadvisor import __version__
 from specadvisor.errors import EXIT_USAGE, SpecAdvisorError
 
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr with exit 2 (the README's promise), not click's boxed panel.
+
+    Click formats a bad option as a 5-6 line block (usage, hint, a rich box); a user or a script reads
+    one line naming the option and the problem. Help, exit codes and everything else are click's.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            raise KeyboardInterrupt from None
+        except typer.TyperException as exc:  # typer's vendored click exceptions (usage, bad parameter, ...)
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            typer.echo(f"specadvisor: error: {' '.join(text.split())}{hint}", err=True)
+            sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="specadvisor",
     help="Pick a draft model and draft length k for speculative decoding, and predict the speedup.\n\n"
     "Predictions are estimates with a band. Exit codes: 0 ok, 1 findings (check), 2 bad input.",
