@@ -65,10 +65,12 @@ def kv_bytes(model: ModelRef, batch: int, context: int, coeffs: CostCoefficients
 def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients, engine: str) -> float:
     if format_spec(model.weight_format).compute == "fp8" and hw.fp8_tflops:
         return hw.fp8_tflops
-    if not hw.bf16_native and engine != "llamacpp" \
+    if not hw.bf16_native and hw.kind == "apple" and engine != "llamacpp" \
             and canonical_format(model.spec.precision) == "bf16":
-        # Quantized or not, MLX and PyTorch compute in the checkpoint's activation dtype; without bf16
-        # units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # Quantized or not, MLX and PyTorch on Metal compute in the checkpoint's activation dtype; without
+        # bf16 units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # CUDA GPUs without bf16 (V100, P40: compute capability < 8.0) never emulate it: vLLM refuses bf16
+        # there and engines run the checkpoint in fp16 at the card's fp16 rate (`--dtype half`).
         return hw.bf16_tflops * coeffs.bf16_emulation
     return hw.bf16_tflops
 

@@ -69,8 +69,13 @@ def runnable_as_emitted(engine: str, ref: ModelRef) -> bool:
     return ref.weight_format in _ONLINE_QUANT.get(engine, {})
 
 
-def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int, heterogeneous_vocab: bool = False) -> str:
-    """The launch command/config for this pair, with the weight formats of both as the engine's flags."""
+def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int, heterogeneous_vocab: bool = False,
+                fp16_only: bool = False) -> str:
+    """The launch command/config for this pair, with the weight formats of both as the engine's flags.
+
+    `fp16_only`: a CUDA card without bf16 units (V100, P40), where vLLM and SGLang refuse a bf16
+    checkpoint unless told `--dtype half` (the prediction already assumed fp16 arithmetic there).
+    """
     if engine not in EMIT_ENGINES:
         raise UsageError(f"--emit supports {', '.join(EMIT_ENGINES)}; got {engine!r}")
     notes: list[str] = []
@@ -91,6 +96,8 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int,
             spec["use_heterogeneous_vocab"] = True
             notes.append("# use_heterogeneous_vocab needs vLLM >= 0.25.0 and drafts greedily (temperature 0)")
         cmd = ["vllm", "serve", target.spec.id, "--tensor-parallel-size", str(tp)]
+        if fp16_only:
+            cmd += ["--dtype", "half"]
         if t_online:
             cmd += ["--quantization", t_online]
         cmd += ["--speculative-config", json.dumps(spec, separators=(",", ":"))]
@@ -98,6 +105,8 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int,
         notes.append("# needs a vLLM release with V1 draft_model support (after v0.13.x)")
     elif engine == "sglang":
         cmd = ["python3", "-m", "sglang.launch_server", "--model-path", target.spec.id, "--tp", str(tp)]
+        if fp16_only:
+            cmd += ["--dtype", "half"]
         if t_online:
             cmd += ["--quantization", t_online]
         cmd += ["--speculative-algorithm", "STANDALONE", "--speculative-draft-model-path", draft.spec.id,
@@ -160,6 +169,7 @@ def plan_emit(advice: Any, catalog: Any, engine: str) -> EmitPlan:
     from specadvisor.rules import load_rules
 
     w = advice.workload
+    fp16 = w.hardware.kind == "gpu" and not w.hardware.bf16_native
     if w.engine != engine:
         raise UsageError(f"--emit {engine} needs advice ranked for {engine}, not {w.engine}: pass --engine {engine}")
     usable = [c for c in advice.candidates if c.compatible and c.verdict in ("recommended", "marginal")]
@@ -171,11 +181,12 @@ def plan_emit(advice: Any, catalog: Any, engine: str) -> EmitPlan:
     msgs = [f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-{best.speedup_high:.2f}x) "
             f"at k={best.k}, estimate"]
     if runnable_as_emitted(engine, draft):
-        return EmitPlan(emit_config(engine, advice.target, draft, best.k, w.tp, het), tuple(msgs))
+        return EmitPlan(emit_config(engine, advice.target, draft, best.k, w.tp, het, fp16), tuple(msgs))
     shipped = catalog.model(draft.spec.id)
     res = evaluate_pair(catalog, advice.target, shipped, w, load_coefficients(), load_rules(), verdict_only=True)
     what = _PREPARE.get(draft.weight_format, f"a {draft.weight_format} checkpoint")
-    cfg = emit_config(engine, advice.target, shipped, res.k, w.tp, res.facts.get("engine_mode") == "heterogeneous_vocab")
+    cfg = emit_config(engine, advice.target, shipped, res.k, w.tp, res.facts.get("engine_mode") == "heterogeneous_vocab",
+                      fp16)
     header = (f"# predicted pick {draft.label} needs {what} of {draft.spec.id} ({engine} cannot quantize it at load "
               f"time); the config below runs the released {shipped.label} ({shipped.weight_format}): predicted "
               f"{res.speedup:.2f}x (band {res.speedup_low:.2f}-{res.speedup_high:.2f}x) at k={res.k}\n")

@@ -87,3 +87,12 @@ def test_emit_engine_contradicting_engine_is_one_line(runner):
 def test_llamacpp_refuses_a_format_gguf_has_not(runner):
     r = run(runner, "recommend", "--target", f"{L70}@fp8", "--tp", "1", "--emit", "llamacpp")
     assert r.exit_code == 2 and "@q8_0" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_v100_gets_dtype_half(runner):
+    """vLLM refuses bf16 below compute capability 8.0; the prediction assumed fp16 there, so does the config."""
+    r = run(runner, "recommend", "--target", "meta-llama/Llama-3.1-8B-Instruct", "--hardware", "tesla-v100",
+            "--emit", "vllm")
+    assert r.exit_code == 0, r.stderr
+    argv, _ = _spec(r.stdout)
+    assert argv[argv.index("--dtype") + 1] == "half"
