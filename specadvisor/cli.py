@@ -142,11 +142,14 @@ EngineOpt = Annotated[Engine, typer.Option("--engine", help="Serving engine (ove
 AlphaOpt = Annotated[float | None, typer.Option("--alpha", help="Measured per-token acceptance; replaces the estimate.")]
 KOpt = Annotated[int | None, typer.Option("--k", help="Fix the number of drafted tokens instead of choosing the best.")]
 MaxKOpt = Annotated[int, typer.Option("--max-k", help="Largest k to consider.")]
+DraftHwOpt = Annotated[str | None, typer.Option(
+    "--draft-hardware", help="llama.cpp --device-draft: the accelerator the draft runs on [default: the target's].")]
 
 
 def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, task: Task, temperature: float,
               engine: Engine, alpha: float | None, k: int | None, max_k: int,
-              measured: str | None = None, draft: str | None = None, thinking: bool = True) -> Any:
+              measured: str | None = None, draft: str | None = None, thinking: bool = True,
+              draft_hardware: str | None = None) -> Any:
     from specadvisor.advisor import Workload
 
     measured_alpha = None
@@ -160,7 +163,8 @@ def _workload(hardware: str, tp: int | None, batch_size: int, context_len: int, 
         measured_alpha = read_alpha(measured)
     return Workload(hardware=hardware, tp=tp, batch_size=batch_size, context_len=context_len, task=task.value,
                     temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k,
-                    measured_alpha=measured_alpha, measured_draft=draft, thinking=thinking)
+                    measured_alpha=measured_alpha, measured_draft=draft, thinking=thinking,
+                    draft_hardware=draft_hardware)
 
 
 MeasuredOpt = Annotated[str | None, typer.Option(
@@ -216,6 +220,7 @@ def recommend(
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
     max_candidates: Annotated[int, typer.Option("--max-candidates", help="With --hub: most Hub drafts to fetch.")] = 24,
     measured: MeasuredOpt = None,
+    draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
 ) -> None:
     """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET."""
@@ -230,7 +235,7 @@ def recommend(
         cat = _catalog(catalog)
         eng = _engine_for(engine, emit)
         w = _workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
-                      thinking)
+                      thinking, draft_hardware)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend
@@ -280,6 +285,7 @@ def compare(
     hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
     measured: MeasuredOpt = None,
+    draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft --measured measured [default: the first].")]
     = None,
 ) -> None:
@@ -291,7 +297,7 @@ def compare(
         cat = _catalog(catalog)
         eng = _engine_for(engine, emit)
         w = _workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
-                      thinking)
+                      thinking, draft_hardware)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli_hub import hub_extend

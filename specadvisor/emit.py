@@ -70,7 +70,7 @@ def runnable_as_emitted(engine: str, ref: ModelRef) -> bool:
 
 
 def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int, heterogeneous_vocab: bool = False,
-                fp16_only: bool = False) -> str:
+                fp16_only: bool = False, draft_device: str | None = None) -> str:
     """The launch command/config for this pair, with the weight formats of both as the engine's flags.
 
     `fp16_only`: a CUDA card without bf16 units (V100, P40), where vLLM and SGLang refuse a bf16
@@ -145,6 +145,10 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int,
     else:  # llamacpp
         cmd = ["llama-server", "-m", _gguf_name(target), "-md", _gguf_name(draft), "-ngl", "99", "-ngld", "99",
                "--draft-max", str(k), "--draft-min", "1", "--port", "8080"]
+        if draft_device:
+            cmd[7:7] = ["--device-draft", "CUDA1"]
+            notes.append(f"# the draft runs on the {draft_device} (--device-draft; `llama-server --list-devices` "
+                         "names it, CUDA1 is a placeholder)")
         body = " ".join(shlex.quote(x) for x in cmd)
         notes.append("# GGUF file names are placeholders for the quant predicted (convert with llama-quantize); "
                      "newer builds name the flags --spec-draft-n-max/--spec-draft-n-min")
@@ -170,6 +174,7 @@ def plan_emit(advice: Any, catalog: Any, engine: str) -> EmitPlan:
 
     w = advice.workload
     fp16 = w.hardware.kind == "gpu" and not w.hardware.bf16_native
+    ddev = w.draft_hardware.name if w.draft_hardware is not None else None
     if w.engine != engine:
         raise UsageError(f"--emit {engine} needs advice ranked for {engine}, not {w.engine}: pass --engine {engine}")
     usable = [c for c in advice.candidates if c.compatible and c.verdict in ("recommended", "marginal")]
@@ -181,12 +186,12 @@ def plan_emit(advice: Any, catalog: Any, engine: str) -> EmitPlan:
     msgs = [f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-{best.speedup_high:.2f}x) "
             f"at k={best.k}, estimate"]
     if runnable_as_emitted(engine, draft):
-        return EmitPlan(emit_config(engine, advice.target, draft, best.k, w.tp, het, fp16), tuple(msgs))
+        return EmitPlan(emit_config(engine, advice.target, draft, best.k, w.tp, het, fp16, ddev), tuple(msgs))
     shipped = catalog.model(draft.spec.id)
     res = evaluate_pair(catalog, advice.target, shipped, w, load_coefficients(), load_rules(), verdict_only=True)
     what = _PREPARE.get(draft.weight_format, f"a {draft.weight_format} checkpoint")
     cfg = emit_config(engine, advice.target, shipped, res.k, w.tp, res.facts.get("engine_mode") == "heterogeneous_vocab",
-                      fp16)
+                      fp16, ddev)
     header = (f"# predicted pick {draft.label} needs {what} of {draft.spec.id} ({engine} cannot quantize it at load "
               f"time); the config below runs the released {shipped.label} ({shipped.weight_format}): predicted "
               f"{res.speedup:.2f}x (band {res.speedup_low:.2f}-{res.speedup_high:.2f}x) at k={res.k}\n")

@@ -138,7 +138,8 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
     w = a.workload
     t = a.target
     con.print(f"[bold]Target[/bold] {t.label} ({t.spec.params_b:g}B, {t.weight_format}) on "
-              f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}, "
+              f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}"
+              f"{f', draft on {w.draft_hardware.name}' if w.draft_hardware is not None else ''}, "
               f"{w.engine}, batch {w.batch_size}, context {w.context_len}, task {w.task}, T={w.temperature:g}",
               markup=True)
     if not a.candidates and a.verdict == "cannot-run":

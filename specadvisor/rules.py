@@ -70,6 +70,7 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "target_domain": "target's domain",
         "fits_memory": "whether target and draft weights fit in the TP group's usable memory together",
         "draft_memory_gb": "draft weight memory, GB",
+        "draft_hardware": "accelerator the draft runs on (its own with llama.cpp --device-draft, else the target's)",
         "engine_mode": "default | heterogeneous_vocab (the engine mode the prediction assumes)",
         "encoder_decoder_draft": "the draft is an encoder-decoder and the target is not",
         "running_batch": "sequences running at once with the draft (its weights and KV cache share memory)",

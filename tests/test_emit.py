@@ -46,7 +46,7 @@ def test_emit_llamacpp_ranks_with_llamacpp_and_its_formats(runner):
 
 @pytest.mark.parametrize("engine", ["vllm", "sglang"])
 def test_fp8_target_gets_its_flag(runner, engine):
-    r = run(runner, "compare", "--target", f"{L70}@fp8", L1, "--tp", "1", "--emit", engine)
+    r = run(runner, "compare", "--target", f"{L70}@fp8", L1, "--tp", "2", "--emit", engine)
     assert r.exit_code == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if not ln.startswith("#"))
     argv = shlex.split(line)
