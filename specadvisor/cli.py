@@ -27,11 +27,13 @@ class _OneLineErrors(TyperGroup):
     one line naming the option and the problem. Help, exit codes and everything else are click's.
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        kwargs["standalone_mode"] = False
+        if not standalone:
+            return super().main(*args, **kwargs)
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, **kwargs)
         except typer.Abort:
             raise KeyboardInterrupt from None
         except typer.TyperException as exc:  # typer's vendored click exceptions (usage, bad parameter, ...)

@@ -69,6 +69,7 @@ def _k_window(ks: Sequence[int], best: int, n: int) -> list[int]:
 
 
 def _candidate_table(a: Advice, compact: bool) -> Table:
+    cols: tuple[tuple[str, str], ...]
     if compact:
         table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
         cols = (("#", "right"), ("draft", "left"), ("rel", "left"), ("cost", "right"), ("alpha", "right"),
@@ -104,8 +105,10 @@ def _candidate_table(a: Advice, compact: bool) -> Table:
 
 def _k_table(a: Advice, width: int, compact: bool) -> Table:
     ks = list(a.candidates[0].speedup_by_k)
-    kt = Table(title="speedup by k", header_style="bold",
-               **({"box": box.SIMPLE_HEAD, "pad_edge": False, "padding": (0, 0)} if compact else {}))
+    if compact:
+        kt = Table(title="speedup by k", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
+    else:
+        kt = Table(title="speedup by k", header_style="bold")
     kt.add_column("draft", overflow="fold", min_width=21 if compact else None)
     best = a.candidates[0].k
     shown = ks if not compact else _k_window(ks, best, max(3, (width - 23 - (len(ks) + 1)) // 6))
