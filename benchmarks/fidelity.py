@@ -26,12 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from specadvisor import paths  # noqa: E402
-from specadvisor.calibration import load_calibration  # noqa: E402
-from specadvisor.calibration_csv import import_csv  # noqa: E402
-from specadvisor.catalog import load_catalog  # noqa: E402
+from specadvisor.calibration.csv_import import import_csv  # noqa: E402
+from specadvisor.calibration.fidelity import Metrics, anchor_article, anchor_fixed, held_out, loso_folds, metrics  # noqa: E402
+from specadvisor.calibration.fit import predict, prior_document  # noqa: E402
+from specadvisor.calibration.load import load_rows  # noqa: E402
+from specadvisor.catalog.core import load_catalog  # noqa: E402
 from specadvisor.errors import SpecAdvisorError  # noqa: E402
-from specadvisor.fidelity import Metrics, anchor_article, anchor_fixed, held_out, loso_folds, metrics  # noqa: E402
-from specadvisor.fit import predict, prior_document  # noqa: E402
 from specadvisor.yamlio import load_yaml_file  # noqa: E402
 
 
@@ -61,14 +61,14 @@ def main() -> None:
                 for line, why in imp.skipped:
                     print(f"  skipped {f}:{line}: {why}", file=sys.stderr)
             else:
-                rows += load_calibration(f, catalog)
+                rows += load_rows(f, catalog)
     except SpecAdvisorError as e:
         sys.exit(f"fidelity.py: {e}")
     if args.data:
         args.no_loso = True
     prior = prior_document()
     fitted = load_yaml_file(paths.fitted_path()) if paths.fitted_path().exists() else None
-    from specadvisor.coefficients import merge
+    from specadvisor.model.coefficients import merge
 
     shipped_doc = merge(prior, fitted["overrides"]) if fitted else prior
     shipped = predict(rows, catalog, shipped_doc)

@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fakehub import FakeHub, bench_family  # noqa: E402
 
-from specadvisor.catalog import load_catalog  # noqa: E402
+from specadvisor.catalog.core import load_catalog  # noqa: E402
 from specadvisor.hub.cache import HubCache  # noqa: E402
 from specadvisor.hub.resolve import extend_catalog  # noqa: E402
 from specadvisor.hub.source import HubSource  # noqa: E402

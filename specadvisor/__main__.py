@@ -1,3 +1,3 @@
-from specadvisor.cli import main
+from specadvisor.cli.app import main
 
 main()

@@ -9,6 +9,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check` found problems at or above --fail-on
 EXIT_USAGE = 2  # bad input: unknown model, bad option value, malformed file
+EXIT_INTERNAL = 3  # a bug in specadvisor (an unexpected exception), never a finding
+EXIT_INTERRUPTED = 130  # SIGINT, as shells report it
 
 
 class SpecAdvisorError(Exception):

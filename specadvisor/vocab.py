@@ -89,6 +89,22 @@ class OutputFormat(StrEnum):
     yaml = "yaml"
 
 
+class RulesFormat(StrEnum):
+    """`specadvisor rules` adds Markdown (docs/rules.md is generated with it)."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
+class MeasureFormat(StrEnum):
+    """`specadvisor measure`: the terminal report or its JSON document."""
+
+    table = "table"
+    json = "json"
+
+
 class CheckFormat(StrEnum):
     """Formats of the `check` report (`auto` picks `github` inside GitHub Actions, else `text`)."""
 
@@ -97,6 +113,10 @@ class CheckFormat(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
+
+
+# Engines `--emit` writes a ready-to-paste config for (advise/emit.py has one emitter each).
+EMIT_ENGINES: tuple[Engine, ...] = (Engine.vllm, Engine.sglang, Engine.trtllm, Engine.transformers, Engine.llamacpp)
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -35,9 +35,48 @@ settings.register_profile("specadvisor", max_examples=200, deadline=None)
 settings.load_profile("specadvisor")
 
 
+# Whole modules that wait out real timeouts, start subprocesses or build 50 MB inputs. CI runs them; the
+# inner loop (`pytest -m "not slow"`) skips them. A single slow test elsewhere takes @pytest.mark.slow.
+SLOW_MODULES = frozenset({"test_hub_faults.py", "test_bad_input.py", "test_internal_error.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: over a few seconds; the inner loop is `pytest -m 'not slow'`")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_hub(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test starts with the Hub pointed at a closed loopback port and a private Hub cache, so a test
+    that forgets its fake Hub fails fast instead of reaching huggingface.co or the user's cache. Tests that
+    serve a fake Hub set HF_ENDPOINT themselves (monkeypatch undoes both after each test)."""
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("SPECADVISOR_HUB_CACHE_DIR", str(tmp_path_factory.mktemp("hubcache")))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+_CLOSED_PORT: list[int] = []
+
+
+def _closed_port() -> int:
+    """A loopback port with nothing listening: bound once, then released (connections are refused)."""
+    if not _CLOSED_PORT:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            _CLOSED_PORT.append(s.getsockname()[1])
+    return _CLOSED_PORT[0]
+
+
 @pytest.fixture(scope="session")
 def catalog():
-    from specadvisor.catalog import load_catalog
+    from specadvisor.catalog.core import load_catalog
 
     return load_catalog()
 

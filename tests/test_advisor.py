@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specadvisor.advisor import Workload, compare, recommend
-from specadvisor.catalog import load_catalog
-from specadvisor.coefficients import ENGINES, TASKS
+from specadvisor.advise.advisor import Workload, compare, recommend
+from specadvisor.catalog.core import load_catalog
 from specadvisor.errors import UnknownHardwareError, UnknownModelError, UsageError
+from specadvisor.model.coefficients import ENGINES, TASKS
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 LLAMA_1B = "meta-llama/Llama-3.2-1B-Instruct"
@@ -321,8 +321,8 @@ def test_temperature_lowers_alpha(catalog):
 
 def test_task_moves_alpha_by_its_coefficient(catalog):
     """The task enters alpha only through its (fitted) logit coefficient; 'edit' traffic accepts most."""
-    from specadvisor.acceptance import logit
-    from specadvisor.coefficients import load_coefficients
+    from specadvisor.model.acceptance import logit
+    from specadvisor.model.coefficients import load_coefficients
 
     task_coef = load_coefficients().acceptance.task
     gen = compare(catalog, LLAMA_70B, [LLAMA_1B], Workload(tp=4, task="general")).candidates[0]
@@ -399,7 +399,7 @@ workloads = st.builds(
     st.sampled_from(_IDS), st.sampled_from(_IDS), st.sampled_from(["", "@fp8", "@int4", "@q4_k_m"]), workloads
 )
 def test_pair_invariants_hold_for_any_workload(target, draft, fmt, w):
-    from specadvisor.advisor import tp_problem
+    from specadvisor.advise.advisor import tp_problem
 
     if w.tp is not None and tp_problem(_CAT.find_model(target), w.tp, w.engine):
         with pytest.raises(UsageError, match="refuses to shard"):  # engines refuse a TP that splits a head
@@ -433,7 +433,7 @@ def test_pair_invariants_hold_for_any_workload(target, draft, fmt, w):
 
 def test_what_if_formats_are_the_engines_own(catalog):
     """llama.cpp loads GGUF quants and MLX its 8/4-bit quants: no FP8 candidates there."""
-    from specadvisor.advisor import candidate_drafts
+    from specadvisor.advise.advisor import candidate_drafts
 
     target = catalog.model("Qwen/Qwen2.5-32B-Instruct")
     by_engine = {e: {d.weight_format for d in candidate_drafts(catalog, target, e) if d.virtual}
@@ -446,7 +446,7 @@ def test_what_if_formats_are_the_engines_own(catalog):
 def test_a_reasoning_target_drafts_its_trace_whatever_the_task(catalog):
     """Qwen3 thinks by default: what the draft predicts is the reasoning trace, so --task does not move alpha
     until thinking is turned off; a non-reasoning target follows --task."""
-    from specadvisor.acceptance import effective_task
+    from specadvisor.model.acceptance import effective_task
 
     qwen3, llama = catalog.model("Qwen/Qwen3-32B").spec, catalog.model("meta-llama/Llama-3.1-70B-Instruct").spec
     assert qwen3.reasoning and not llama.reasoning
@@ -467,11 +467,9 @@ def test_a_reasoning_target_drafts_its_trace_whatever_the_task(catalog):
 def test_cli_no_thinking_is_reported_in_the_workload():
     import json as _json
 
-    from typer.testing import CliRunner
+    from cliutil import invoke
 
-    from specadvisor.cli import app
-
-    res = CliRunner().invoke(app, ["compare", "--target", "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "--no-thinking",
-                                   "--format", "json"])
+    res = invoke("compare", "--target", "Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B", "--no-thinking",
+                                   "--format", "json")
     assert res.exit_code == 0, res.output
     assert _json.loads(res.stdout)["workload"]["thinking"] is False

@@ -37,7 +37,7 @@ import yaml
 from typer.testing import CliRunner
 
 import specadvisor
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 
 CORPUS = Path(__file__).parent / "corpus" / "bad"
 SPEC = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -83,8 +83,8 @@ class Outcome:
 
 
 def _clear_caches() -> None:
-    from specadvisor.catalog import _load
-    from specadvisor.rules import load_rules
+    from specadvisor.catalog.core import _load
+    from specadvisor.rules.engine import load_rules
 
     load_rules.cache_clear()
     _load.cache_clear()
@@ -114,7 +114,7 @@ rules = os.environ.get("SPECADVISOR_TEST_RULES_DIR")
 if rules:
     import specadvisor.paths
     specadvisor.paths.rules_dir = lambda: Path(rules)
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 app(args=sys.argv[1:], prog_name="specadvisor")
 """
 

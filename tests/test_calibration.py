@@ -7,16 +7,15 @@ import math
 import textwrap
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
 from specadvisor import paths
-from specadvisor.acceptance import coefficient_vector, features, sigmoid
-from specadvisor.calibration import CalibrationRow, load_calibration
-from specadvisor.cli import app
-from specadvisor.coefficients import load_coefficients, parse_coefficients
+from specadvisor.calibration.fit import default_params, fit, predict, prior_document
+from specadvisor.calibration.rows import CalibrationRow, load_calibration
 from specadvisor.errors import InputFileError
-from specadvisor.fit import default_params, fit, predict, prior_document
-from specadvisor.speedup import tokens_per_round
+from specadvisor.model.acceptance import coefficient_vector, features, sigmoid
+from specadvisor.model.coefficients import load_coefficients, parse_coefficients
+from specadvisor.model.speedup import tokens_per_round
 
 
 @pytest.fixture(scope="module")
@@ -161,8 +160,8 @@ def test_fitted_overlay_is_loaded_and_within_bounds(all_rows):
 
 def test_shipped_fit_meets_its_in_sample_targets(all_rows, catalog):
     """The numbers README's accuracy table reports, recomputed (no refit)."""
-    from specadvisor.coefficients import merge
-    from specadvisor.fidelity import metrics
+    from specadvisor.calibration.fidelity import metrics
+    from specadvisor.model.coefficients import merge
     from specadvisor.yamlio import load_yaml_file
 
     if not paths.fitted_path().exists():
@@ -185,14 +184,13 @@ def test_calibrate_model_cli_dry_run_and_out(tmp_path):
           - {row: 2, source_id: mine, target: meta-llama/Llama-3.1-70B-Instruct, draft: meta-llama/Llama-3.2-1B-Instruct,
              hardware: h100-sxm, tp: 4, batch_size: 1, k: 5, engine: vllm, speedup: 2.2, use_for: [speedup]}
         """))
-    runner = CliRunner()
-    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--dry-run", "--format", "json"])
+    res = invoke("calibrate-model", "--data", str(data), "--dry-run", "--format", "json")
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["summary"]["speedup_rows"] == 2
     assert not list(tmp_path.glob("*fitted*"))
     out = tmp_path / "fitted.yaml"
-    res = runner.invoke(app, ["calibrate-model", "--data", str(data), "--out", str(out), "--format", "json"])
+    res = invoke("calibrate-model", "--data", str(data), "--out", str(out), "--format", "json")
     assert res.exit_code == 0, res.output
     co = load_coefficients(fitted=str(out))
     assert co.status == "fitted"
@@ -200,7 +198,7 @@ def test_calibrate_model_cli_dry_run_and_out(tmp_path):
 
 
 def test_calibrate_model_missing_data_is_a_usage_error(tmp_path):
-    res = CliRunner().invoke(app, ["calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run"])
+    res = invoke("calibrate-model", "--data", str(tmp_path / "nope.yaml"), "--dry-run")
     assert res.exit_code == 2
     assert "not found" in res.stderr and "Traceback" not in res.output
 
@@ -219,7 +217,7 @@ def test_engines_without_rows_follow_their_leader(catalog):
             assert ("cost", "engines", name, key) in result.derived
     # engines that follow nobody stay at their priors
     assert engines["mlx"]["draft_step_overhead_ms"] == prior["mlx"]["draft_step_overhead_ms"]
-    from specadvisor.fit import overrides
+    from specadvisor.calibration.fit import overrides
 
     assert overrides(result)["cost"]["engines"]["sglang"]["draft_step_overhead_ms"] == pytest.approx(
         engines["sglang"]["draft_step_overhead_ms"], rel=1e-3)
@@ -241,7 +239,7 @@ def test_follows_must_name_another_engine(value):
 
 
 def test_bands_are_chosen_to_cover_the_target_share_of_held_out_rows(catalog):
-    from specadvisor.fit import COST_UNCERTAINTY_GRID, choose_bands, with_bands
+    from specadvisor.calibration.fit import COST_UNCERTAINTY_GRID, choose_bands, with_bands
 
     rows = _vllm_rows(catalog, 4.0)
     # Held-out-like predictions: the priors, which miss the 4x slower drafts.
@@ -259,7 +257,7 @@ def test_bands_are_chosen_to_cover_the_target_share_of_held_out_rows(catalog):
 
 
 def test_calibrate_sets_bands_from_held_out_sources(tmp_path, catalog):
-    from specadvisor.calibrate import calibrate
+    from specadvisor.calibration.calibrate import calibrate
 
     rows = _vllm_rows(catalog, 4.0)
     data = tmp_path / "rows.yaml"

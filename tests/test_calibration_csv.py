@@ -6,11 +6,10 @@ import csv
 import json
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
-from specadvisor.calibration import load_calibration
-from specadvisor.calibration_csv import KNOWN_COLUMNS, import_csv, match_hardware, match_model
-from specadvisor.cli import app
+from specadvisor.calibration.csv_import import KNOWN_COLUMNS, import_csv, match_hardware, match_model
+from specadvisor.calibration.load import load_rows
 from specadvisor.errors import InputFileError
 
 
@@ -127,8 +126,8 @@ def test_csv_rows_map_with_engine_task_format_and_reasons(tmp_path, catalog):
 
 def test_load_calibration_reads_csv_and_calibrate_model_fits_it(tmp_path):
     path = _write(tmp_path, ROWS)
-    assert len(load_calibration(path)) == 3
-    res = CliRunner().invoke(app, ["calibrate-model", "--data", str(path), "--dry-run", "--format", "json"])
+    assert len(load_rows(path)) == 3
+    res = invoke("calibrate-model", "--data", str(path), "--dry-run", "--format", "json")
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)["summary"]
     assert summary["speedup_rows"] == 2 and summary["alpha_rows"] == 2

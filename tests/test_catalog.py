@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import pytest
 
-from specadvisor import catalog as catalog_mod
-from specadvisor.catalog import Catalog, ModelRef, load_catalog, load_catalog_file
+from specadvisor.catalog import core as catalog_mod
+from specadvisor.catalog.core import Catalog, ModelRef, load_catalog, load_catalog_file
+from specadvisor.catalog.params import count_params, has_shapes
 from specadvisor.errors import InputFileError, UnknownHardwareError, UnknownModelError
-from specadvisor.params import count_params, has_shapes
 
 REQUIRED_MODELS = [
     # Llama 2, TinyLlama, Vicuna, CodeLlama
@@ -230,7 +230,7 @@ def test_hardware_aliases_resolve(catalog, name, hw_id):
 
 
 def test_hardware_aliases_do_not_collide(catalog):
-    from specadvisor.catalog import _norm_hw
+    from specadvisor.catalog.core import _norm_hw
 
     owners = defaultdict(set)
     for h in catalog.hardware:

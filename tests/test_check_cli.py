@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 
 CORPUS = Path(__file__).parent / "corpus" / "configs"
 CLEAN = CORPUS / "clean" / "serve-llama.sh"

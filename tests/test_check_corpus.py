@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.run import check_paths
-from specadvisor.cli import app
-from specadvisor.coefficients import load_coefficients
-from specadvisor.rules import load_rules
+from specadvisor.cli.app import app
+from specadvisor.model.coefficients import load_coefficients
+from specadvisor.rules.engine import load_rules
 
 CORPUS = Path(__file__).parent / "corpus" / "configs"
 

@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
-from specadvisor.rules import load_rules
+from specadvisor.cli.app import app
+from specadvisor.rules.engine import load_rules
 
 CORPUS = Path(__file__).parent / "corpus" / "configs"
 OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

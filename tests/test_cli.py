@@ -7,10 +7,9 @@ import shlex
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from cliutil import invoke
 
 from specadvisor import __version__
-from specadvisor.cli import app
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 LLAMA_3X_DRAFTS = ("meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.1-8B-Instruct")
@@ -35,19 +34,6 @@ CANDIDATE_KEYS = {
 WORKLOAD_KEYS = {"hardware", "tp", "batch_size", "context_len", "task", "temperature", "engine"}
 
 
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str):
-    result = runner.invoke(app, list(args), catch_exceptions=True, env={"COLUMNS": "200"})
-    # A crash (anything but a clean exit) must never happen, whatever the input.
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"specadvisor {' '.join(args)} crashed") from result.exception
-    return result
-
-
 def assert_usage_error(result, *needles: str) -> None:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     assert result.stdout == ""
@@ -57,9 +43,9 @@ def assert_usage_error(result, *needles: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def recommend_json(runner):
+def recommend_json():
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--format", "json"
+        "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--format", "json"
     )
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
@@ -103,9 +89,9 @@ def test_recommend_json_candidates(recommend_json):
     assert best["verdict"] == "recommended"
 
 
-def test_recommend_yaml_matches_json(runner, recommend_json):
+def test_recommend_yaml_matches_json(recommend_json):
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--format", "yaml"
+        "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--format", "yaml"
     )
     assert result.exit_code == 0, result.stderr
     data = yaml.safe_load(result.stdout)
@@ -115,15 +101,15 @@ def test_recommend_yaml_matches_json(runner, recommend_json):
     assert data["verdict"] == recommend_json["verdict"]
 
 
-def test_recommend_table(runner):
-    result = invoke(runner, "recommend", "--target", LLAMA_70B, "--tp", "4")
+def test_recommend_table():
+    result = invoke("recommend", "--target", LLAMA_70B, "--tp", "4")
     assert result.exit_code == 0, result.stderr
     assert "Llama-3.2" in result.stdout and "Verdict: speculate" in result.stdout
 
 
-def test_recommend_high_batch_verdict(runner):
+def test_recommend_high_batch_verdict():
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--tp", "4", "--batch-size", "256", "--format", "json"
+        "recommend", "--target", LLAMA_70B, "--tp", "4", "--batch-size", "256", "--format", "json"
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -131,28 +117,27 @@ def test_recommend_high_batch_verdict(runner):
     assert "SPEC220" in {r["rule"] for r in data["reasons"]}
 
 
-def test_recommend_top_zero_shows_all(runner):
+def test_recommend_top_zero_shows_all():
     result = invoke(
-        runner, "recommend", "--target", "meta-llama/Llama-3.1-8B-Instruct", "--top", "0", "--format", "json"
+        "recommend", "--target", "meta-llama/Llama-3.1-8B-Instruct", "--top", "0", "--format", "json"
     )
     data = json.loads(result.stdout)
     assert len(data["candidates"]) == data["total_candidates"] > 10
 
 
-def test_recommend_alpha_marks_measured(runner):
+def test_recommend_alpha_marks_measured():
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--tp", "4", "--alpha", "0.8", "--format", "json"
+        "recommend", "--target", LLAMA_70B, "--tp", "4", "--alpha", "0.8", "--format", "json"
     )
     data = json.loads(result.stdout)
     assert data["workload"]["alpha"] == 0.8
     assert all(c["alpha_source"] == "measured" and c["alpha"] == 0.8 for c in data["candidates"])
 
 
-def test_recommend_with_user_catalog(runner, tmp_path, model_entry):
+def test_recommend_with_user_catalog(tmp_path, model_entry):
     path = tmp_path / "extra.yaml"
     path.write_text(model_entry, encoding="utf-8")
     result = invoke(
-        runner,
         "recommend",
         "--target",
         "meta-llama/Llama-3.1-8B-Instruct",
@@ -171,14 +156,14 @@ def test_recommend_with_user_catalog(runner, tmp_path, model_entry):
 # -- bad input: exit 2, one line, no traceback -----------------------------------------------------
 
 
-def test_unknown_model_is_a_clean_error(runner):
-    result = invoke(runner, "recommend", "--target", "meta-llama/Llama-3.1-70B-Instrct")
+def test_unknown_model_is_a_clean_error():
+    result = invoke("recommend", "--target", "meta-llama/Llama-3.1-70B-Instrct")
     assert_usage_error(result, "meta-llama/Llama-3.1-70B-Instrct", "closest", LLAMA_70B)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_unknown_hardware_is_a_clean_error(runner):
-    result = invoke(runner, "recommend", "--target", LLAMA_70B, "--hardware", "h1000")
+def test_unknown_hardware_is_a_clean_error():
+    result = invoke("recommend", "--target", LLAMA_70B, "--hardware", "h1000")
     assert_usage_error(result, "h1000", "h100-sxm")
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -203,35 +188,35 @@ def test_unknown_hardware_is_a_clean_error(runner):
         ("--emit", "ollama"),
     ],
 )
-def test_bad_option_values_exit_2(runner, args):
-    result = invoke(runner, "recommend", "--target", LLAMA_70B, *args)
+def test_bad_option_values_exit_2(args):
+    result = invoke("recommend", "--target", LLAMA_70B, *args)
     assert_usage_error(result)
     assert result.stderr.strip()
 
 
-def test_bad_catalog_file_is_a_clean_error(runner, tmp_path, model_entry):
+def test_bad_catalog_file_is_a_clean_error(tmp_path, model_entry):
     path = tmp_path / "bad.yaml"
     path.write_text(model_entry.replace("layers: 16", 'layers: "sixteen"'), encoding="utf-8")
-    result = invoke(runner, "recommend", "--target", LLAMA_70B, "--catalog", str(path))
+    result = invoke("recommend", "--target", LLAMA_70B, "--catalog", str(path))
     assert_usage_error(result, f"{path}:6:", "layers")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_missing_catalog_file_is_a_clean_error(runner, tmp_path):
-    result = invoke(runner, "models", "--catalog", str(tmp_path / "nope.yaml"))
+def test_missing_catalog_file_is_a_clean_error(tmp_path):
+    result = invoke("models", "--catalog", str(tmp_path / "nope.yaml"))
     assert_usage_error(result, "nope.yaml")
 
 
-def test_missing_target_option(runner):
-    assert_usage_error(invoke(runner, "recommend"))
+def test_missing_target_option():
+    assert_usage_error(invoke("recommend"))
 
 
 # -- --emit ----------------------------------------------------------------------------------------
 
 
-def test_emit_vllm(runner):
+def test_emit_vllm():
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--emit", "vllm"
+        "recommend", "--target", LLAMA_70B, "--hardware", "h100-sxm", "--tp", "4", "--emit", "vllm"
     )
     assert result.exit_code == 0, result.stderr
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("vllm serve")]
@@ -259,15 +244,15 @@ def test_emit_vllm(runner):
         ("llamacpp", "llama-server"),
     ],
 )
-def test_emit_other_engines(runner, engine, marker):
-    result = invoke(runner, "recommend", "--target", LLAMA_70B, "--tp", "4", "--emit", engine)
+def test_emit_other_engines(engine, marker):
+    result = invoke("recommend", "--target", LLAMA_70B, "--tp", "4", "--emit", engine)
     assert result.exit_code == 0, result.stderr
     assert marker in result.stdout
 
 
-def test_emit_without_usable_draft(runner):
+def test_emit_without_usable_draft():
     result = invoke(
-        runner, "recommend", "--target", LLAMA_70B, "--tp", "4", "--batch-size", "256", "--emit", "vllm"
+        "recommend", "--target", LLAMA_70B, "--tp", "4", "--batch-size", "256", "--emit", "vllm"
     )
     assert_usage_error(result, "no usable draft")
 
@@ -275,9 +260,8 @@ def test_emit_without_usable_draft(runner):
 # -- compare ---------------------------------------------------------------------------------------
 
 
-def test_compare_table(runner):
+def test_compare_table():
     result = invoke(
-        runner,
         "compare",
         "--target",
         LLAMA_70B,
@@ -290,9 +274,8 @@ def test_compare_table(runner):
     assert "incompatible" in result.stdout and "speedup by k" in result.stdout
 
 
-def test_compare_json(runner):
+def test_compare_json():
     result = invoke(
-        runner,
         "compare",
         "--target",
         LLAMA_70B,
@@ -309,7 +292,7 @@ def test_compare_json(runner):
     assert by["meta-llama/Llama-3.2-1B-Instruct"]["compatible"] is True
 
 
-def test_compare_engine_changes_compatibility(runner):
+def test_compare_engine_changes_compatibility():
     args = [
         "compare",
         "--target",
@@ -320,15 +303,14 @@ def test_compare_engine_changes_compatibility(runner):
         "--temperature",
         "0.7",
     ]
-    vllm = json.loads(invoke(runner, *args, "--engine", "vllm").stdout)["candidates"][0]
-    llamacpp = json.loads(invoke(runner, *args, "--engine", "llamacpp").stdout)["candidates"][0]
+    vllm = json.loads(invoke(*args, "--engine", "vllm").stdout)["candidates"][0]
+    llamacpp = json.loads(invoke(*args, "--engine", "llamacpp").stdout)["candidates"][0]
     assert vllm["compatible"] is False and "SPEC102" in {r["rule"] for r in vllm["reasons"]}
     assert llamacpp["compatible"] is True
 
 
-def test_compare_fixed_k(runner):
+def test_compare_fixed_k():
     result = invoke(
-        runner,
         "compare",
         "--target",
         LLAMA_70B,
@@ -341,20 +323,20 @@ def test_compare_fixed_k(runner):
     assert json.loads(result.stdout)["candidates"][0]["k"] == 3
 
 
-def test_compare_without_drafts(runner):
-    assert_usage_error(invoke(runner, "compare", "--target", LLAMA_70B))
+def test_compare_without_drafts():
+    assert_usage_error(invoke("compare", "--target", LLAMA_70B))
 
 
-def test_compare_unknown_draft(runner):
-    result = invoke(runner, "compare", "--target", LLAMA_70B, "Qwen/Qwen2.5-0.5B-Instrcut")
+def test_compare_unknown_draft():
+    result = invoke("compare", "--target", LLAMA_70B, "Qwen/Qwen2.5-0.5B-Instrcut")
     assert_usage_error(result, "Qwen/Qwen2.5-0.5B-Instruct")
 
 
 # -- listings --------------------------------------------------------------------------------------
 
 
-def test_models_family_json(runner):
-    result = invoke(runner, "models", "--family", "qwen", "--format", "json")
+def test_models_family_json():
+    result = invoke("models", "--family", "qwen", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["schema_version"] == 1
@@ -364,25 +346,25 @@ def test_models_family_json(runner):
     assert all("origin" not in m for m in data["models"])
 
 
-def test_models_family_is_case_insensitive(runner):
-    result = invoke(runner, "models", "--family", "QWEN", "--format", "json")
+def test_models_family_is_case_insensitive():
+    result = invoke("models", "--family", "QWEN", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["models"]
 
 
-def test_models_yaml_and_table(runner):
-    result = invoke(runner, "models", "--format", "yaml")
+def test_models_yaml_and_table():
+    result = invoke("models", "--format", "yaml")
     assert result.exit_code == 0, result.stderr
     assert len(yaml.safe_load(result.stdout)["models"]) >= 45
-    table = invoke(runner, "models", "--family", "gemma")
+    table = invoke("models", "--family", "gemma")
     assert table.exit_code == 0 and "google/gemma-3-270m-it" in table.stdout
 
 
-def test_models_unknown_family(runner):
-    assert_usage_error(invoke(runner, "models", "--family", "nope"), "nope", "qwen")
+def test_models_unknown_family():
+    assert_usage_error(invoke("models", "--family", "nope"), "nope", "qwen")
 
 
-def test_hardware_json(runner):
-    result = invoke(runner, "hardware", "--format", "json")
+def test_hardware_json():
+    result = invoke("hardware", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["schema_version"] == 1
@@ -391,37 +373,37 @@ def test_hardware_json(runner):
     assert all(h["source"].startswith("https://") for h in data["hardware"])
 
 
-def test_hardware_table(runner):
-    result = invoke(runner, "hardware")
+def test_hardware_table():
+    result = invoke("hardware")
     assert result.exit_code == 0 and "h100-sxm" in result.stdout
 
 
-def test_rules_list(runner):
-    result = invoke(runner, "rules")
+def test_rules_list():
+    result = invoke("rules")
     assert result.exit_code == 0, result.stderr
     assert "SPEC101" in result.stdout and "SPEC220" in result.stdout
 
 
-def test_rules_one(runner):
-    result = invoke(runner, "rules", "SPEC201")
+def test_rules_one():
+    result = invoke("rules", "SPEC201")
     assert result.exit_code == 0, result.stderr
     assert "draft-below-size-floor" in result.stdout
     assert "rationale" in result.stdout and "source" in result.stdout
 
 
-def test_rules_by_name_json(runner):
-    result = invoke(runner, "rules", "draft-below-size-floor", "--format", "json")
+def test_rules_by_name_json():
+    result = invoke("rules", "draft-below-size-floor", "--format", "json")
     assert result.exit_code == 0
     (rule,) = json.loads(result.stdout)["rules"]
     assert rule["id"] == "SPEC201"
 
 
-def test_rules_unknown(runner):
-    assert_usage_error(invoke(runner, "rules", "SPEC999"), "SPEC999")
+def test_rules_unknown():
+    assert_usage_error(invoke("rules", "SPEC999"), "SPEC999")
 
 
-def test_version(runner):
-    result = invoke(runner, "--version")
+def test_version():
+    result = invoke("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == f"specadvisor {__version__}"
 
@@ -437,18 +419,18 @@ def test_version(runner):
         ("rules", "--help"),
     ],
 )
-def test_help(runner, args):
-    result = invoke(runner, *args)
+def test_help(args):
+    result = invoke(*args)
     assert result.exit_code == 0
     assert "Usage" in result.stdout
 
 
-def test_no_args_shows_help(runner):
-    result = invoke(runner)
+def test_no_args_shows_help():
+    result = invoke()
     assert "Usage" in result.output
     assert "Traceback" not in result.output
 
 
-def test_unknown_command(runner):
-    result = invoke(runner, "recomend")
+def test_unknown_command():
+    result = invoke("recomend")
     assert result.exit_code == 2 and "Traceback" not in result.output

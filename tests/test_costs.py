@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from specadvisor.coefficients import load_coefficients, parse_coefficients
-from specadvisor.costs import Deployment, forward_cost
+from specadvisor.calibration.fit import prior_document
 from specadvisor.errors import InputFileError
-from specadvisor.fit import prior_document
+from specadvisor.model.coefficients import load_coefficients, parse_coefficients
+from specadvisor.model.costs import Deployment, forward_cost
 
 
 def _verify_ratio(catalog, model_id: str, hw_id: str, engine: str, tokens: int = 5) -> float:
@@ -64,7 +64,7 @@ def test_flops_efficiency_is_per_device_kind_and_a_single_number_still_reads():
 
 
 def test_bf16_native_must_be_a_boolean(tmp_path):
-    from specadvisor.catalog import load_catalog_file
+    from specadvisor.catalog.core import load_catalog_file
 
     bad = tmp_path / "hw.yaml"
     bad.write_text(

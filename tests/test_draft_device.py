@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from specadvisor.advisor import Workload, compare
-from specadvisor.catalog import load_catalog
+from specadvisor.advise.advisor import Workload, compare
+from specadvisor.catalog.core import load_catalog
 from specadvisor.errors import UsageError
 
 CAT = load_catalog()
@@ -43,7 +43,7 @@ def test_other_engines_refuse_a_draft_device():
 def test_emit_names_the_draft_device():
     from typer.testing import CliRunner
 
-    from specadvisor.cli import app
+    from specadvisor.cli.app import app
 
     r = CliRunner().invoke(app, ["compare", "--target", T, D, "--hardware", "rtx-4090", "--tp", "2",
                                  "--draft-hardware", "tesla-p40", "--emit", "llamacpp"])

@@ -10,7 +10,7 @@ import shlex
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 
 L70 = "meta-llama/Llama-3.1-70B-Instruct"
 L1 = "meta-llama/Llama-3.2-1B-Instruct"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from specadvisor.advisor import Workload, compare, recommend
-from specadvisor.catalog import load_catalog
-from specadvisor.compat import engine_verdict, tokenizer_verdict
+from specadvisor.advise.advisor import Workload, compare, recommend
+from specadvisor.catalog.core import load_catalog
+from specadvisor.model.compat import engine_verdict, tokenizer_verdict
 
 CAT = load_catalog()
 Q7, Q05, Q72 = "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct", "Qwen/Qwen2.5-72B-Instruct"

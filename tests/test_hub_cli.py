@@ -13,8 +13,8 @@ import pytest
 from fakehub import FakeHub
 from typer.testing import CliRunner
 
-from specadvisor.catalog import load_catalog_file
-from specadvisor.cli import app
+from specadvisor.catalog.core import load_catalog_file
+from specadvisor.cli.app import app
 from specadvisor.hub.source import EXPAND
 
 Q72 = "Qwen/Qwen2.5-72B-Instruct"

@@ -19,7 +19,7 @@ import pytest
 from fakehub import FakeHub, Fault
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 from specadvisor.hub.cache import HubCache
 from specadvisor.hub.discover import fetch_records
 from specadvisor.hub.errors import HubError, HubNotFoundError, HubUnavailableError

@@ -17,7 +17,7 @@ from specadvisor.errors import InputFileError, SpecAdvisorError
 from specadvisor.measure import analysis
 from specadvisor.measure.analysis import analyze, fit_alpha, measure, measured_alpha, wilson_interval
 from specadvisor.measure.counts import CounterResetError, Counts, MeasureError
-from specadvisor.speedup import tokens_per_round
+from specadvisor.model.speedup import tokens_per_round
 
 FIX = Path(__file__).parent / "fixtures" / "measure"
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from specadvisor.calibration import load_calibration
-from specadvisor.cli import app
+from specadvisor.calibration.rows import load_calibration
+from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError
 
 FIX = Path(__file__).parent / "fixtures" / "measure"
@@ -303,7 +303,7 @@ def test_save_creates_and_appends_calibration_rows(runner, tmp_path, catalog):
     raw = yaml.safe_load(out.read_text())["rows"][0]
     assert raw["measured_at"].endswith("Z") and "T" in raw["measured_at"]
     # calibrate-model can use the row
-    from specadvisor.fit import predict, prior_document
+    from specadvisor.calibration.fit import predict, prior_document
 
     (pred,) = predict([row], catalog, prior_document())
     assert 0 < pred.alpha_pred < 1 and pred.alpha_meas == pytest.approx(row.alpha)
@@ -361,7 +361,7 @@ def test_save_refuses_csv(runner, tmp_path):
 
 
 def test_cli_start_does_not_import_measure_dependencies():
-    code = ("import sys; import specadvisor.cli; "
+    code = ("import sys; import specadvisor.cli.app; "
             "bad = [m for m in ('prometheus_client', 'httpx', 'huggingface_hub', 'specadvisor.measure.prometheus', "
             "'specadvisor.measure.analysis') if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

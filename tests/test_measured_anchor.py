@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
-from specadvisor.acceptance import logit
-from specadvisor.advisor import Workload, compare
-from specadvisor.cli import app
+from specadvisor.advise.advisor import Workload, compare
+from specadvisor.model.acceptance import logit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "measure" / "vllm_v1.prom"
 TARGET = "meta-llama/Llama-3.1-70B-Instruct"
@@ -18,7 +17,7 @@ D1, D3 = "meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B-Instruct"
 
 
 def _json(args: list[str]) -> dict:
-    res = CliRunner().invoke(app, args)
+    res = invoke(*args)
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout)
 
@@ -38,7 +37,7 @@ def test_compare_measured_anchors_other_drafts(catalog):
 
 
 def test_recommend_measured_needs_the_deployed_draft():
-    res = CliRunner().invoke(app, ["recommend", "--target", TARGET, "--measured", str(FIXTURE)])
+    res = invoke("recommend", "--target", TARGET, "--measured", str(FIXTURE))
     assert res.exit_code == 2 and "--draft" in res.stderr and "Traceback" not in res.output
 
 
@@ -51,12 +50,12 @@ def test_recommend_measured_with_draft_marks_it_measured():
 
 
 def test_alpha_and_measured_are_exclusive():
-    res = CliRunner().invoke(app, ["compare", "--target", TARGET, D1, "--alpha", "0.7", "--measured", str(FIXTURE)])
+    res = invoke("compare", "--target", TARGET, D1, "--alpha", "0.7", "--measured", str(FIXTURE))
     assert res.exit_code == 2 and "Traceback" not in res.output
 
 
 def test_unreadable_measurement_is_a_usage_error(tmp_path):
     bad = tmp_path / "m.prom"
     bad.write_text("this is not an exposition {{{\n")
-    res = CliRunner().invoke(app, ["compare", "--target", TARGET, D1, "--measured", str(bad)])
+    res = invoke("compare", "--target", TARGET, D1, "--measured", str(bad))
     assert res.exit_code == 2 and str(bad) in res.stderr

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specadvisor.advisor import Workload, compare, recommend
-from specadvisor.catalog import load_catalog
-from specadvisor.coefficients import load_coefficients
+from specadvisor.advise.advisor import Workload, compare, recommend
+from specadvisor.catalog.core import load_catalog
 from specadvisor.errors import UsageError
-from specadvisor.memory import GIB, device_share, memory_budget
+from specadvisor.model.coefficients import load_coefficients
+from specadvisor.model.memory import GIB, device_share, memory_budget
 
 CAT = load_catalog()
 L70 = "meta-llama/Llama-3.3-70B-Instruct"

@@ -24,17 +24,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specadvisor.advisor import Workload, compare
-from specadvisor.catalog import load_catalog, load_catalog_file
+from specadvisor.advise.advisor import Workload, compare
+from specadvisor.catalog.core import load_catalog, load_catalog_file
 from specadvisor.check.extract import extract_file
 from specadvisor.check.shell import ShellSyntaxError, commands, line_col, split_words
-from specadvisor.coefficients import ENGINES, TASKS
 from specadvisor.errors import InputFileError, SpecAdvisorError
 from specadvisor.measure.analysis import analyze, counts_from_text, report_dict
 from specadvisor.measure.counts import MeasureError
 from specadvisor.measure.logs import parse_log
 from specadvisor.measure.prometheus import counts_from_snapshot, parse_exposition
 from specadvisor.measure.sources import SourceText, _decode
+from specadvisor.model.coefficients import ENGINES, TASKS
 from specadvisor.yamlio import load_yaml_text
 
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -212,8 +212,8 @@ def test_extract_file_never_raises(text: str, name: str) -> None:
 @pytest.fixture(scope="module")
 def check_env() -> tuple[Any, Any, Any, Any]:
     from specadvisor.check.config import CheckConfig
-    from specadvisor.coefficients import load_coefficients
-    from specadvisor.rules import load_rules
+    from specadvisor.model.coefficients import load_coefficients
+    from specadvisor.rules.engine import load_rules
 
     return load_catalog(), load_coefficients(), load_rules(), CheckConfig()
 
@@ -349,6 +349,17 @@ def test_decode_refuses_bad_bytes_with_measure_errors(data: bytes) -> None:
 
 
 # -- regressions: minimal reproductions of bugs the bad-input corpus found ---------------------------
+# Each pins its outcome: these inputs are refused with one line that says why (they once crashed).
+
+
+def _refused(text: str, needle: str) -> None:
+    """`measure` refuses `text` with a one-line MeasureError containing `needle` (never a crash, never a number)."""
+    st_text = SourceText(_decode(text.encode("utf-8"), "input"), "input", "measured:input")
+    with pytest.raises(SpecAdvisorError) as exc:
+        _, counts = counts_from_text(st_text)
+        analyze(counts)
+    assert "\n" not in exc.value.message.strip()
+    assert needle in exc.value.message, exc.value.message
 
 
 def test_regression_huge_integer_in_yaml() -> None:
@@ -378,40 +389,41 @@ def test_regression_control_character_message() -> None:
 
 
 def test_regression_llamacpp_nan_timings() -> None:
-    _measure_text('{"timings": {"draft_n": NaN, "draft_n_accepted": 5}}\n')
+    _refused('{"timings": {"draft_n": NaN, "draft_n_accepted": 5}}\n', 'is not a count')
 
 
 def test_regression_llamacpp_inf_timings() -> None:
-    _measure_text('{"timings": {"draft_n": Infinity, "draft_n_accepted": 5}}\n')
+    _refused('{"timings": {"draft_n": Infinity, "draft_n_accepted": 5}}\n', 'is not a count')
 
 
 def test_regression_vllm_v1_infinite_per_position_rate() -> None:
-    _measure_text("INFO SpecDecoding metrics: Mean acceptance length: 2, Accepted: 500 tokens, Drafted: 1000 tokens, "
-                  "Per-position acceptance rate: 0.5, inf\n")
+    _refused("INFO SpecDecoding metrics: Mean acceptance length: 2, Accepted: 500 tokens, Drafted: 1000 tokens, "
+                  "Per-position acceptance rate: 0.5, inf\n", 'is not an acceptance rate')
 
 
 def test_regression_counter_sum_overflow() -> None:
-    _measure_text('vllm:spec_decode_num_drafts_total{engine="0"} 1e308\n'
-                  'vllm:spec_decode_num_drafts_total{engine="1"} 1e308\n')
+    _refused('vllm:spec_decode_num_drafts_total{engine="0"} 1e308\n'
+                  'vllm:spec_decode_num_drafts_total{engine="1"} 1e308\n', 'more than a float can hold')
 
 
 def test_regression_llamacpp_inconsistent_statistics() -> None:
-    _measure_text("statistics draft: #calls = 0, #gen drafts = 1, #acc drafts = 0, #gen tokens = 0, #acc tokens = 1\n"
-                  '{"timings": {"draft_n": 1, "draft_n_accepted": 0}}\n')
+    _refused("statistics draft: #calls = 0, #gen drafts = 1, #acc drafts = 0, #gen tokens = 0, #acc tokens = 1\n"
+                  '{"timings": {"draft_n": 1, "draft_n_accepted": 0}}\n', 'exceeds')
 
 
 def test_regression_llamacpp_statistics_k_below_one() -> None:
-    _measure_text("draft acceptance rate = 0 ( 0 accepted / 1 generated)\n"
-                  "statistics draft: #calls = 4, #gen drafts = 4, #acc drafts = 0, #gen tokens = 1, #acc tokens = 0\n")
+    _refused("draft acceptance rate = 0 ( 0 accepted / 1 generated)\n"
+                  "statistics draft: #calls = 4, #gen drafts = 4, #acc drafts = 0, #gen tokens = 1, #acc tokens = 0\n",
+             "at least one")
 
 
 def test_regression_sglang_infinite_accept_length() -> None:
-    _measure_text("sglang:spec_accept_length +Inf\nsglang:spec_accept_rate 0.5\n")
+    _refused("sglang:spec_accept_length +Inf\nsglang:spec_accept_rate 0.5\n", 'not a mean acceptance length')
 
 
 def test_regression_trtllm_huge_acceptance_length() -> None:
-    _measure_text("trtllm_spec_decode_num_draft_tokens_total 100\ntrtllm_spec_decode_num_accepted_tokens_total 50\n"
-                  "trtllm_spec_decode_acceptance_length 1e308\n")
+    _refused("trtllm_spec_decode_num_draft_tokens_total 100\ntrtllm_spec_decode_num_accepted_tokens_total 50\n"
+                  "trtllm_spec_decode_acceptance_length 1e308\n", 'not a mean acceptance length')
 
 
 # -- estimator invariants --------------------------------------------------------------------------

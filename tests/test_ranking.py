@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from specadvisor.advisor import Workload, recommend
-from specadvisor.catalog import load_catalog
+from specadvisor.advise.advisor import Workload, recommend
+from specadvisor.catalog.core import load_catalog
 
 CAT = load_catalog()
 L70 = "meta-llama/Llama-3.1-70B-Instruct"

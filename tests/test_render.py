@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from specadvisor.cli import app
+from specadvisor.cli.app import app
 
 L70 = "meta-llama/Llama-3.1-70B-Instruct"
 DRAFTS = ["meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct@fp8",

@@ -9,7 +9,7 @@ import pytest
 
 from specadvisor import paths
 from specadvisor.errors import InputFileError
-from specadvisor.rules import (
+from specadvisor.rules.engine import (
     CHECK_KINDS,
     SCOPE_FACTS,
     SEVERITIES,
@@ -152,6 +152,7 @@ def _full_facts(scope: str) -> dict:
         "disable_padded_drafter_batch": False, "sglang_spec_params_set": 3, "sglang_steps": 4, "sglang_topk": 1,
         "sglang_num_draft_tokens": 5, "sglang_chain_tokens": 5, "trtllm_decoding_type": "DraftTarget",
         "trtllm_has_speculative_model": True, "trtllm_disable_overlap": True, "llamacpp_draft_min": 1,
+        "llamacpp_p_min": 0.0, "k_adaptive": False,
         "tgi_draft_requested": False, "ollama_draft_requested": False, "problem_kind": None,
         "problem": "invalid YAML",
     })

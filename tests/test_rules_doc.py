@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from specadvisor.rules import load_rules
-from specadvisor.rules_doc import rules_markdown
+from specadvisor.rules.doc import rules_markdown
+from specadvisor.rules.engine import load_rules
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from specadvisor.speedup import (
+from specadvisor.model.speedup import (
     RoundCosts,
     accepted_rate_to_alpha,
     alpha_from_tau,

@@ -183,6 +183,7 @@ def test_unhashable_key_is_refused():
     assert "invalid YAML" in err.message
 
 
+@pytest.mark.slow
 def test_deep_nesting_is_an_input_error():
     err = _err("a: " + "[" * 5000 + "]" * 5000 + "\n")
     assert "invalid YAML" in err.message

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor.check.facts import Defaults
-from specadvisor.coefficients import TASKS
 from specadvisor.errors import InputFileError
-from specadvisor.rules import SEVERITIES, Rule, RuleSet
+from specadvisor.model.coefficients import TASKS
+from specadvisor.rules.engine import SEVERITIES, Rule, RuleSet
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
 from specadvisor.yamlio import load_yaml_file
 

@@ -359,7 +359,7 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
 
 
 def _deployment_fields() -> dict[str, Any]:
-    from specadvisor.coefficients import ENGINES, TASKS
+    from specadvisor.model.coefficients import ENGINES, TASKS
     from specadvisor.schema import Field
 
     return {

@@ -2,7 +2,7 @@
 
 Model names are resolved against the catalog (Hub ids, local paths and GGUF file names by their last
 path component); when both models are known the tokenizer and engine verdicts come from
-`specadvisor.compat` and the predicted speedup from the same estimator `recommend` uses.
+`specadvisor.model.compat` and the predicted speedup from the same estimator `recommend` uses.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from specadvisor.acceptance import relation
-from specadvisor.advisor import Workload, evaluate_pair, resolve_workload
-from specadvisor.catalog import Catalog, ModelRef
+from specadvisor.advise.advisor import Workload, evaluate_pair, resolve_workload
+from specadvisor.catalog.core import Catalog, ModelRef
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.check.sites import Site
-from specadvisor.coefficients import ENGINES, Coefficients
-from specadvisor.compat import engine_verdict, tokenizer_verdict
 from specadvisor.errors import SpecAdvisorError
-from specadvisor.rules import RuleSet
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
+from specadvisor.model.acceptance import relation
+from specadvisor.model.coefficients import ENGINES, Coefficients
+from specadvisor.model.compat import engine_verdict, tokenizer_verdict
+from specadvisor.rules.engine import RuleSet
 
 _GGUF_QUANT = re.compile(r"[-._](i?q\d[a-z0-9_]*|f16|f32|bf16)$", re.IGNORECASE)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from specadvisor import __version__
 from specadvisor.check.run import CheckResult
-from specadvisor.rules import Rule
+from specadvisor.rules.engine import Rule
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}

@@ -5,24 +5,28 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from specadvisor.catalog import Catalog
+from specadvisor.catalog.core import Catalog
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.extract import extract_file
 from specadvisor.check.facts import site_facts
-from specadvisor.check.sites import Loc
-from specadvisor.coefficients import Coefficients
-from specadvisor.errors import UsageError
-from specadvisor.rules import SEVERITY_ORDER, Rule, RuleSet, evaluate
+from specadvisor.check.sites import Loc, Site
+from specadvisor.errors import SpecAdvisorError, UsageError
+from specadvisor.model.coefficients import Coefficients
+from specadvisor.rules.engine import SEVERITY_ORDER, Rule, RuleSet, evaluate
 from specadvisor.yamlio import read_text_file
 
 # Files a directory walk picks up; a file named on the command line is always checked.
 _PATTERNS = re.compile(r"(\.(ya?ml|sh|bash|env|conf|dockerfile)$|^(dockerfile|containerfile)(\..*)?$|^docker-compose|"
                        r"^compose\.|\.specadvisor\.ya?ml$)", re.IGNORECASE)
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+# The facts of a problem event (a file or launch that could not be read as written), for the config rules.
+PROBLEM_FACTS = ("file", "problem_kind", "problem", "engine")
+# What extract_file returns for one file: its launches and the problems found while reading it.
+Extracted = tuple[list[Site], list[tuple[str, Loc, str]]]
 _SUPPRESS = re.compile(r"#\s*specadvisor:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
@@ -99,16 +103,17 @@ def _suppressed(rule: Rule, line: int, sup: dict[int, set[str] | None]) -> bool:
 
 
 def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, rules: RuleSet,
-                config: CheckConfig) -> CheckResult:
+                config: CheckConfig, extract: Callable[[Path], Extracted] = extract_file) -> CheckResult:
+    """Findings for every file under `paths`; `extract` lets a caller that already read the files pass them in."""
     files = expand(paths)
     active = [r for r in rules.for_scope("config") if config.enabled(r)]
     findings: list[Finding] = []
     suppressed = 0
     for path in files:
-        sites, problems = extract_file(path)
+        sites, problems = extract(path)
         try:
             sup = _suppressions(read_text_file(path))
-        except Exception:  # noqa: BLE001 - unreadable files were already reported as problems
+        except (SpecAdvisorError, OSError, UnicodeDecodeError):  # unreadable files were already reported as problems
             sup = {}
         events: list[tuple[dict[str, object], dict[str, Loc], Loc]] = []
         for kind, loc, msg in problems:

@@ -1,6 +1,6 @@
 """config.json (+ the Hub's model info) -> `ModelSpec`: shapes, MoE, MLA, precision, parameter counts.
 
-Parameter counts come from the config shapes (`specadvisor.params.count_params`; MLA attention is
+Parameter counts come from the config shapes (`specadvisor.catalog.params.count_params`; MLA attention is
 counted here), cross-checked with the safetensors totals the Hub reports. Those totals count packed
 quantized tensors (GPTQ/AWQ I32, MLX U32, FP4 U8) as stored elements, so for quantized repos the
 config count is used and the safetensors figure is only reported. `Derivation` records which source
@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from specadvisor.catalog import ModelSpec, MoESpec
+from specadvisor.catalog.core import ModelSpec, MoESpec
+from specadvisor.catalog.params import count_params
+from specadvisor.catalog.weights import WEIGHT_FORMATS, canonical_format
 from specadvisor.errors import SpecAdvisorError
-from specadvisor.params import count_params
-from specadvisor.weights import WEIGHT_FORMATS, canonical_format
 
 AGREEMENT = 0.03  # config count and safetensors total agree within 3% (the catalog test's tolerance)
 PACKED_DTYPES = ("I32", "U32", "U8", "I8", "U4", "I4", "F4")

@@ -18,7 +18,8 @@ from typing import Any
 
 from specadvisor.hub.config import size_from_name
 from specadvisor.hub.errors import HubError, HubUnavailableError
-from specadvisor.hub.source import HubSource, ModelRecord
+from specadvisor.hub.interface import ModelSource
+from specadvisor.hub.source import ModelRecord
 
 DEFAULT_MAX_CANDIDATES = 24
 MAX_WORKERS = 8
@@ -69,7 +70,7 @@ def _eligible(entry: dict[str, Any], target_id: str, target_params_b: float, eng
     return size is None or size < target_params_b
 
 
-def find_candidates(source: HubSource, target: ModelRecord | None, target_id: str, target_params_b: float,
+def find_candidates(source: ModelSource, target: ModelRecord | None, target_id: str, target_params_b: float,
                     engine: str = "vllm", max_candidates: int = DEFAULT_MAX_CANDIDATES) -> Discovery:
     """Candidate ids for `target_id` from Hub listings (no per-model requests yet)."""
     out = Discovery()
@@ -120,7 +121,7 @@ def find_candidates(source: HubSource, target: ModelRecord | None, target_id: st
     return out
 
 
-def _listings(source: HubSource, queries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _listings(source: ModelSource, queries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """`source.list_models(**q)` for each query, concurrently (bounded); the first failure is raised."""
     if len(queries) <= 1:
         return [source.list_models(**q) for q in queries]
@@ -133,7 +134,7 @@ def _listings(source: HubSource, queries: list[dict[str, Any]]) -> list[list[dic
     return [f.result() for f in futures]
 
 
-def fetch_records(source: HubSource, ids: Sequence[str], *, progress: bool = True, max_workers: int = MAX_WORKERS,
+def fetch_records(source: ModelSource, ids: Sequence[str], *, progress: bool = True, max_workers: int = MAX_WORKERS,
                   on_error: Callable[[str, HubError], None] | None = None) -> tuple[dict[str, ModelRecord], int]:
     """Fetch records concurrently (bounded); returns the records that could be read and the pool size."""
     records: dict[str, ModelRecord] = {}

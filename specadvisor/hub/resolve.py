@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from specadvisor.catalog import Catalog, ModelSpec, split_model_ref
+from specadvisor.catalog.core import Catalog, ModelSpec, split_model_ref
 from specadvisor.hub.config import Derivation, HubConfigError, spec_from_config
 from specadvisor.hub.discover import DEFAULT_MAX_CANDIDATES, fetch_records, find_candidates
 from specadvisor.hub.errors import HubError, HubGatedError, HubUnavailableError
+from specadvisor.hub.interface import ModelSource
 from specadvisor.hub.source import HubSource, ModelRecord
 from specadvisor.hub.tokenizers import PairCheck, TokenizerInfo, advisor_verdict, check_pair, pair_verdict
 
@@ -60,7 +61,7 @@ class HubResolution:
 
 
 def model_from_record(rec: ModelRecord, base_lookup: Callable[[str], ModelSpec | None] | None = None,
-                      source: HubSource | None = None) -> HubModel:
+                      source: ModelSource | None = None) -> HubModel:
     """A ModelSpec for one record; a config-less repo (GGUF) borrows its base model's config."""
     config = rec.config
     note = None
@@ -95,7 +96,7 @@ def model_from_record(rec: ModelRecord, base_lookup: Callable[[str], ModelSpec |
     return HubModel(spec, rec, der)
 
 
-def _adopt_catalog_key(hm: HubModel, base: Catalog, source: HubSource, res: HubResolution) -> None:
+def _adopt_catalog_key(hm: HubModel, base: Catalog, source: ModelSource, res: HubResolution) -> None:
     """Give a Hub model the catalog tokenizer key of a catalog ancestor whose tokenizer it shares."""
     tok = hm.tokenizer
     if tok is None:
@@ -132,7 +133,7 @@ def _relative_to_target(target: ModelSpec, t_tok: TokenizerInfo | None, hm: HubM
     return spec, check
 
 
-def extend_catalog(base: Catalog, target_ref: str, drafts: Sequence[str] | None = None, *, source: HubSource | None = None,
+def extend_catalog(base: Catalog, target_ref: str, drafts: Sequence[str] | None = None, *, source: ModelSource | None = None,
                    hub_only: bool = False, max_candidates: int = DEFAULT_MAX_CANDIDATES, engine: str = "vllm",
                    progress: bool = True) -> HubResolution:
     """The catalog extended with Hub models for `target_ref` and its drafts (`drafts=None`: discover them)."""

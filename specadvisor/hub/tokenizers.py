@@ -23,11 +23,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from specadvisor.vocab import EMIT_ENGINES
+
 PAIR_VERDICTS = ("identical", "identical-padded", "superset", "different-ids", "different")
 BLOCK = 256  # ids per block hash (prefix comparisons between vocabularies of different lengths)
 LLAMACPP_MAX_VOCAB_DIFFERENCE = 128
 LLAMACPP_CHECK_START_ID = 5
-ENGINES = ("vllm", "sglang", "trtllm", "transformers", "llamacpp")
+# Engines whose start-up tokenizer checks are modelled from tokenizer.json: the ones `--emit` writes for.
+ENGINES = tuple(e.value for e in EMIT_ENGINES)
 
 
 def _digest(obj: Any) -> str:

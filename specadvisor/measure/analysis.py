@@ -7,7 +7,7 @@ Definitions (Leviathan et al. 2023; the engines' own docs for the counters):
 * accepted/drafted = (tau - 1) / k is what engines call their "acceptance rate". It is *not* the
   per-token alpha of the speedup formula: once a drafted token is rejected the rest of the draft is
   thrown away unchecked, yet still counts in the denominator.
-* The per-token alpha solves tau = (1 - alpha^(k+1)) / (1 - alpha) (`specadvisor.speedup.alpha_from_tau`).
+* The per-token alpha solves tau = (1 - alpha^(k+1)) / (1 - alpha) (`specadvisor.model.speedup.alpha_from_tau`).
 * Position i (0 = first drafted token): accepted_at_i / drafts is the chance a draft gets that far;
   accepted_at_i / accepted_at_(i-1) is the conditional acceptance there. Under a constant alpha the
   conditional rates are all alpha; a low start points at a tokenizer or prompt mismatch, a decline
@@ -24,7 +24,7 @@ from typing import Any
 
 from specadvisor.measure.counts import K_MAX, Counts, MeasureError
 from specadvisor.measure.sources import DEFAULT_TIMEOUT_S, SourceText, is_url, read_source
-from specadvisor.speedup import alpha_from_tau
+from specadvisor.model.speedup import alpha_from_tau
 
 Z_95 = 1.959963984540054
 ALPHA_CAP = 0.999  # the estimator takes alpha in [0, 1)
@@ -410,15 +410,15 @@ class Prediction:
     speedup_recommended: float
     speedup_by_k: dict[int, float]
     verdict: str
-    reasons: tuple[Any, ...] = field(default=())  # specadvisor.rules.Reason
+    reasons: tuple[Any, ...] = field(default=())  # specadvisor.rules.engine.Reason
 
 
 def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | None = None, engine: str | None = None,
             batch_size: int | None = None, context_len: int | None = None, task: str | None = None,
             temperature: float | None = None, max_k: int = 16, catalog: Any = None) -> Prediction:
     """The estimator's speedup for k = 1..max_k at the measured alpha, for the deployed pair."""
-    from specadvisor.advisor import Workload, compare
-    from specadvisor.catalog import load_catalog
+    from specadvisor.advise.advisor import Workload, compare
+    from specadvisor.catalog.core import load_catalog
 
     if m.alpha is None:
         raise MeasureError(f"{m.location}: no per-token alpha to predict from")
@@ -446,7 +446,7 @@ def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | No
 
 def k_guidance(alpha: float) -> tuple[int, int] | None:
     """The article's k range for this alpha, from rule SPEC206's table."""
-    from specadvisor.rules import load_rules
+    from specadvisor.rules.engine import load_rules
 
     try:
         rule = load_rules().get("SPEC206")
@@ -459,7 +459,7 @@ def k_guidance(alpha: float) -> tuple[int, int] | None:
 def diagnostics(m: Measurement, p: Prediction | None, draft: str | None = None) -> tuple[list[dict[str, str]], list[str]]:
     """Rules that fire on the measurement (all candidate rules when there is a prediction, else SPEC204),
     and notes on the ones that cannot be evaluated."""
-    from specadvisor.rules import evaluate, load_rules
+    from specadvisor.rules.engine import evaluate, load_rules
 
     notes: list[str] = []
     if m.alpha is None:

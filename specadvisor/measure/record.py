@@ -1,6 +1,6 @@
 """Append a measurement to a calibration file, as one row `calibrate-model --data FILE` reads.
 
-The row follows `specadvisor.calibration._ROW_FIELDS`. When the file ends with its `rows:` block (as the
+The row follows `specadvisor.calibration.rows._ROW_FIELDS`. When the file ends with its `rows:` block (as the
 files this command creates do), the row is appended as text, so comments and layout survive; otherwise
 the document is rewritten with every key kept. The new file is checked with `load_calibration` before it
 atomically replaces the old one, so a failed write never leaves a half-written file.
@@ -27,7 +27,7 @@ def calibration_row(m: Any, *, target: str, draft: str, engine: str, hardware: s
                     batch_size: int | None = None, context_len: int | None = None, task: str | None = None,
                     temperature: float | None = None, catalog: Any = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """A calibration row (without its `row` number) for a measurement with an alpha."""
-    from specadvisor.catalog import load_catalog
+    from specadvisor.catalog.core import load_catalog
 
     if m.alpha is None or m.tau is None or m.k is None:
         raise UsageError(f"--save needs a per-token alpha, tau and k; {m.location} gives no alpha "
@@ -83,7 +83,7 @@ def _plain(obj: Any) -> Any:
 def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
     """Append `row` to the calibration file at `path` (created when missing). Returns (row number, whether
     the file had to be rewritten rather than appended to)."""
-    from specadvisor.calibration import load_calibration
+    from specadvisor.calibration.rows import load_calibration
     from specadvisor.yamlio import load_yaml_file
 
     if path.suffix.lower() in (".csv", ".json"):
@@ -127,7 +127,7 @@ def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
 
 
 def _atomic_write(path: Path, text: str, expect_rows: int) -> None:
-    from specadvisor.calibration import load_calibration
+    from specadvisor.calibration.rows import load_calibration
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

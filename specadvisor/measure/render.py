@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from specadvisor.formats.console import console as _console
 
 _BAR = 40
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 _WHERE_STYLE = {"early": "yellow", "late": "yellow", "even": "green", "unknown": "dim"}
 
 
-def _console() -> Console:
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 200
-    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _num(x: Any, fmt: str = "{:g}") -> str:

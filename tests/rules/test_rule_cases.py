@@ -15,8 +15,8 @@ import yaml
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.facts import Defaults
 from specadvisor.check.run import check_paths
-from specadvisor.coefficients import load_coefficients
-from specadvisor.rules import load_rules
+from specadvisor.model.coefficients import load_coefficients
+from specadvisor.rules.engine import load_rules
 
 CASES = Path(__file__).parent / "cases"
 
