@@ -79,7 +79,7 @@ def test_ranking_is_by_usability_then_speedup_groups(advice_70b):
         leads = [max(x.speedup for x in g) for g in groups if _standing(g[0]) == standing]
         assert leads == sorted(leads, reverse=True)
     for g in groups:
-        keys = [(c.virtual, c.facts["draft_memory_gb"]) for c in g]
+        keys = [(c.virtual, c.facts["engine_mode"] != "default", c.facts["draft_memory_gb"]) for c in g]
         assert keys == sorted(keys)
         lead = max(g, key=lambda c: c.speedup)
         assert all(c.speedup >= 0.85 * lead.speedup for c in g)
@@ -174,8 +174,17 @@ def test_speedup_by_k_keys_follow_max_k(catalog):
 # -- compare and compatibility ---------------------------------------------------------------------
 
 
+def test_vllm_heterogeneous_vocab_is_not_assumed_across_tokenizers(catalog):
+    """vLLM >= 0.25.0 can draft over the shared tokens of two tokenizers, but no published run measures that
+    acceptance: a Qwen draft for a Llama target stays incompatible, and the note names the mode."""
+    a = compare(catalog, LLAMA_70B, [QWEN_05B, LLAMA_1B], Workload(hardware="h100-sxm", tp=4, temperature=0.0))
+    qwen = {c.draft: c for c in a.candidates}[QWEN_05B]
+    assert not qwen.compatible and "use_heterogeneous_vocab" in qwen.engine_note
+    assert a.candidates[0].draft == LLAMA_1B
+
+
 def test_compare_flags_qwen_draft_for_llama_target(catalog):
-    a = compare(catalog, LLAMA_70B, [LLAMA_1B, QWEN_05B], Workload(hardware="h100-sxm", tp=4))
+    a = compare(catalog, LLAMA_70B, [LLAMA_1B, QWEN_05B], Workload(hardware="h100-sxm", tp=4, temperature=0.7))
     by = {c.draft: c for c in a.candidates}
     qwen = by[QWEN_05B]
     assert not qwen.compatible and qwen.verdict == "incompatible"
@@ -188,7 +197,8 @@ def test_compare_flags_qwen_draft_for_llama_target(catalog):
 
 
 def test_qwen_padded_vocab_rejected_by_vllm(catalog):
-    a = compare(catalog, QWEN_72B, [QWEN_05B], Workload(engine="vllm"))
+    """Sampling (T > 0): vLLM's heterogeneous-vocab mode drafts greedily only, so the default check applies."""
+    a = compare(catalog, QWEN_72B, [QWEN_05B], Workload(engine="vllm", temperature=0.7))
     c = a.candidates[0]
     assert c.tokenizer == "identical-padded" and c.relation == "same-family"
     assert not c.engine_accepts and not c.compatible and c.verdict == "incompatible"

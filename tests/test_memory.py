@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from specadvisor.advise.advisor import Workload, compare, recommend
 from specadvisor.catalog.core import load_catalog
 from specadvisor.errors import UsageError
-from specadvisor.memory import GIB, device_share, memory_budget
 from specadvisor.model.coefficients import load_coefficients
+from specadvisor.model.memory import GIB, device_share, memory_budget
 
 CAT = load_catalog()
 L70 = "meta-llama/Llama-3.3-70B-Instruct"

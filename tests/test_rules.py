@@ -136,7 +136,9 @@ def _full_facts(scope: str) -> dict:
         "usable_memory_gb": 288.0,
     }
     sample.update({  # memory, ranking and task facts (issue #16)
-        "running_batch": 18, "running_batch_base": 32, "rank_low": 1.9, "rank_high": 2.6,
+        "running_batch": 18, "running_batch_base": 32, "engine_mode": "default", "encoder_decoder_draft": False,
+        "draft_hardware": "tesla-p40",
+        "rank_low": 1.9, "rank_high": 2.6,
         "target_memory_gib": 131.4, "usable_memory_gib": 141.0, "runnable_candidates": 4, "target_fits": True,
         "context_len": 1024, "max_context": 131072, "sequences_fit": 30, "kv_free_gib": 9.6, "seq_kv_gib": 0.31,
         "cannot_run": False, "cannot_run_reason": None, "effective_task": "reasoning", "task_replaced": True,

@@ -15,11 +15,11 @@ from typing import Any
 from specadvisor.catalog.core import Catalog, Hardware, ModelRef, ModelSpec
 from specadvisor.catalog.weights import WEIGHT_FORMATS
 from specadvisor.errors import UsageError
-from specadvisor.memory import GIB, MemoryBudget, memory_budget
 from specadvisor.model.acceptance import effective_task, estimate_alpha, is_distilled_for, logit, relation, sigmoid
 from specadvisor.model.coefficients import ENGINES, TASKS, Coefficients, CostCoefficients, load_coefficients
-from specadvisor.model.compat import engine_verdict, tokenizer_verdict
+from specadvisor.model.compat import engine_verdict, is_encoder_decoder, tokenizer_verdict
 from specadvisor.model.costs import Deployment, forward_cost, memory_gb, round_overhead_ms
+from specadvisor.model.memory import GIB, MemoryBudget, memory_budget
 from specadvisor.model.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
 from specadvisor.rules.engine import VERDICTS, Reason, RuleSet, load_rules
 
@@ -31,6 +31,9 @@ VIRTUAL_DRAFT_FORMATS: dict[str, tuple[str, ...]] = {
     "transformers": ("int8", "int4"), "llamacpp": ("q8_0", "q4_k_m"), "mlx": ("int8", "int4"), "jax": ("int8",),
 }
 TP_CHOICES = (1, 2, 4, 8)
+# Engines that place the draft on a device of its own: llama.cpp's --device-draft (common/arg.cpp,
+# "comma-separated list of devices to use for offloading the draft model"; with -ngld, since b4170).
+DRAFT_DEVICE_ENGINES = frozenset({"llamacpp"})
 # Engines that shard attention heads across tensor-parallel ranks (and so refuse a TP that splits one).
 _HEAD_SPLIT_ENGINES = frozenset({"vllm", "sglang", "trtllm", "jax"})
 MAX_K_LIMIT = 64
@@ -55,6 +58,7 @@ class Workload:
     measured_alpha: float | None = None  # alpha measured on real traffic for the deployed draft ...
     measured_draft: str | None = None  # ... which is this one
     thinking: bool = True  # a reasoning target writes its trace (its default); False: thinking turned off
+    draft_hardware: str | None = None  # llama.cpp --device-draft: the draft runs on this other device
 
     def validate(self) -> None:
         if self.engine not in ENGINES:
@@ -99,6 +103,7 @@ class ResolvedWorkload:
     measured_alpha: float | None = None
     alpha_shift: float = 0.0
     thinking: bool = True
+    draft_hardware: Hardware | None = None  # the draft's own device (llama.cpp --device-draft), else None
 
 
 @dataclass(frozen=True)
@@ -197,10 +202,16 @@ def resolve_workload(catalog: Catalog, target: ModelRef, w: Workload, coeffs: Co
     if w.tp is not None and (why := tp_problem(target.spec, w.tp, w.engine)):
         raise UsageError(f"--tp {w.tp}: {w.engine} refuses to shard {target.spec.id}: {why}")
     tp = w.tp if w.tp is not None else _auto_tp(target, hw, w, coeffs)
+    draft_hw = None
+    if w.draft_hardware is not None:
+        if w.engine not in DRAFT_DEVICE_ENGINES:
+            raise UsageError(f"--draft-hardware: only {', '.join(sorted(DRAFT_DEVICE_ENGINES))} put the draft on "
+                             f"another device (llama.cpp --device-draft); {w.engine} runs it beside the target")
+        draft_hw = catalog.hardware_by_name(w.draft_hardware)
     return ResolvedWorkload(hardware=hw, tp=tp, tp_source="given" if w.tp is not None else "auto",
                             batch_size=w.batch_size, effective_batch=w.batch_size, context_len=w.context_len,
                             task=w.task, temperature=w.temperature, engine=w.engine, max_k=w.max_k, k=w.k,
-                            alpha=w.alpha, thinking=w.thinking)
+                            alpha=w.alpha, thinking=w.thinking, draft_hardware=draft_hw)
 
 
 # -- one pair --------------------------------------------------------------------------------------
@@ -238,9 +249,9 @@ def round_costs(
     # The draft's weights and KV cache take memory from the target's KV cache, so at high concurrency
     # speculation runs fewer sequences at once than plain decoding. Compare token throughput at each
     # one's own running batch: at batch 1 this is the usual per-sequence speedup.
-    mem = _budget(target, draft, rw.hardware, rw.tp, rw.context_len, rw.engine, c)
-    b_base = _running_batch(rw.batch_size, mem.seqs_without_draft)
-    b = _running_batch(rw.batch_size, mem.seqs_with_draft)
+    seqs_base, seqs_with = pair_capacity(target, draft, rw, c)
+    b_base = _running_batch(rw.batch_size, seqs_base)
+    b = _running_batch(rw.batch_size, seqs_with)
     cache = target_costs if target_costs is not None else {}
 
     def verify(n: int) -> float:
@@ -251,8 +262,25 @@ def round_costs(
         return cache[key]
 
     baseline = verify(1) if b == b_base else forward_cost(target, dep, 1, c, "target", batch=b_base).ms * b / b_base
-    td = forward_cost(draft, dep, 1, c, "draft", batch=b).ms
+    # A draft on its own device (llama.cpp --device-draft) runs at that device's bandwidth and FLOPs, alone.
+    ddep = dep if rw.draft_hardware is None else Deployment(rw.draft_hardware, 1, rw.batch_size, rw.context_len,
+                                                            rw.engine)
+    td = forward_cost(draft, ddep, 1, c, "draft", batch=b).ms
     return RoundCosts(baseline, td, verify, round_overhead_ms(dep, c, batch=b))
+
+
+def pair_capacity(target: ModelRef, draft: ModelRef, rw: ResolvedWorkload, c: CostCoefficients) -> tuple[int, int]:
+    """Sequences that run at once without and with the draft.
+
+    Beside the target, the draft's weights and KV cache share the target's pool; on a device of its own
+    (`draft_hardware`) the target keeps its whole pool and the draft's device caps the batch instead.
+    """
+    if rw.draft_hardware is None:
+        mem = _budget(target, draft, rw.hardware, rw.tp, rw.context_len, rw.engine, c)
+        return mem.seqs_without_draft, mem.seqs_with_draft
+    alone = _budget(target, None, rw.hardware, rw.tp, rw.context_len, rw.engine, c)
+    on_own = _budget(draft, None, rw.draft_hardware, 1, rw.context_len, rw.engine, c)
+    return alone.seqs_without_draft, min(alone.seqs_without_draft, on_own.seqs_without_draft)
 
 
 def evaluate_pair(
@@ -272,7 +300,7 @@ def evaluate_pair(
     """
     t, d = target.spec, draft.spec
     tok = tokenizer_verdict(t, d)
-    ev = engine_verdict(rw.engine, t, d, tok)
+    ev = engine_verdict(rw.engine, t, d, tok, temperature=rw.temperature)
     rel = relation(t, d, tok)
 
     if rw.alpha is not None:
@@ -290,7 +318,7 @@ def evaluate_pair(
             alpha_source = "anchored"
 
     c = coeffs.cost
-    mem = _budget(target, draft, rw.hardware, rw.tp, rw.context_len, rw.engine, c)
+    seqs_base, seqs_with = pair_capacity(target, draft, rw, c)
     costs = round_costs(target, draft, rw, c, target_costs)
     t1, td = costs.verify_ms(1), costs.draft_step_ms
     curve = speedup_curve(alpha, costs, rw.max_k)
@@ -314,12 +342,19 @@ def evaluate_pair(
         "distilled": is_distilled_for(t, d, catalog), "task": rw.task, "temperature": rw.temperature,
         "batch_size": rw.batch_size, "hardware": rw.hardware.id, "tp": rw.tp, "draft_domain": d.domain,
         "target_domain": t.domain,
-        "fits_memory": mem.seqs_with_draft >= 1,
+        "fits_memory": seqs_with >= 1,
         "draft_memory_gb": round(memory_gb(draft), 1),
-        "running_batch": min(rw.batch_size, mem.seqs_with_draft),
-        "running_batch_base": min(rw.batch_size, mem.seqs_without_draft),
+        "engine_mode": "heterogeneous_vocab" if ev.heterogeneous and rw.engine == "vllm" else "default",
+        "encoder_decoder_draft": is_encoder_decoder(d) and not is_encoder_decoder(t),
+        "running_batch": min(rw.batch_size, seqs_with),
+        "running_batch_base": min(rw.batch_size, seqs_base),
+        "draft_hardware": rw.draft_hardware.id if rw.draft_hardware else rw.hardware.id,
     }
-    fired = rules.fire("candidate", facts, verdict_only)
+    rule_facts = facts
+    if seqs_with < 1:
+        # Not one sequence runs with this draft: there is no speedup to judge, only the memory verdict.
+        rule_facts = {**facts, "speedup": None, "speedup_low": None, "speedup_high": None}
+    fired = rules.fire("candidate", rule_facts, verdict_only)
     verdict = _worst_verdict([r.verdict for r, _ in fired if r.verdict]) or "marginal"
     return CandidateResult(
         draft=draft.label, draft_id=d.id, weight_format=draft.weight_format, virtual=draft.virtual,
@@ -381,9 +416,11 @@ def _standing(r: CandidateResult) -> int:
     return 2 if r.verdict == "incompatible" else 1
 
 
-def _deployable_key(r: CandidateResult) -> tuple[bool, float, float, str]:
-    """Toward what a user can deploy as is: a released checkpoint before a what-if format, less memory."""
-    return (r.virtual, r.facts.get("draft_memory_gb", 0.0), -r.speedup, r.draft)
+def _deployable_key(r: CandidateResult) -> tuple[bool, bool, float, float, str]:
+    """Toward what a user can deploy as is: a released checkpoint before a what-if format, the engine's
+    default mode before a special one (vLLM's greedy-only heterogeneous vocabulary), less memory."""
+    return (r.virtual, r.facts.get("engine_mode", "default") != "default", r.facts.get("draft_memory_gb", 0.0),
+            -r.speedup, r.draft)
 
 
 def _mutually_inside(a: CandidateResult, b: CandidateResult) -> bool:

@@ -65,6 +65,7 @@ def advice_to_dict(a: Advice) -> dict[str, Any]:
         },
         "workload": {
             "hardware": w.hardware.id,
+            "draft_hardware": w.draft_hardware.id if w.draft_hardware is not None else None,
             "tp": w.tp,
             "tp_source": w.tp_source,
             "batch_size": w.batch_size,

@@ -29,6 +29,7 @@ GIB = float(2**30)
 class MemoryConstants:
     reserve_gib: dict[str, float]
     apple_working_set: tuple[tuple[float, float], ...]  # (max_memory_gb, fraction), ascending
+    utilization: dict[str, float]  # per engine; engines not listed use coefficients' memory_utilization
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +44,10 @@ def memory_constants() -> MemoryConstants:
     try:
         ws = tuple(sorted((float(r["max_memory_gb"]), float(r["fraction"])) for r in rows))
         reserve = {str(k): float(v) for k, v in sec["reserve_gib"].items()}
-    except (KeyError, TypeError, ValueError) as exc:
+        util = {str(k): float(v) for k, v in (sec.get("utilization") or {}).items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputFileError(str(path), None, "memory", f"malformed entry ({exc})") from None
-    return MemoryConstants(reserve, ws)
+    return MemoryConstants(reserve, ws, util)
 
 
 def weight_bytes_stored(model: ModelRef) -> float:
@@ -53,15 +55,16 @@ def weight_bytes_stored(model: ModelRef) -> float:
     return model.spec.params_b * 1e9 * model.bits_per_weight / 8.0
 
 
-def device_share(hw: Hardware, utilization: float) -> float:
+def device_share(hw: Hardware, utilization: float, engine: str | None = None) -> float:
     """Fraction of one device's memory the engine may fill.
 
-    A discrete GPU: the engine's utilization share (vLLM gpu_memory_utilization, default 0.9). Apple
-    GPUs: Metal's working-set limit (recommendedMaxWorkingSetSize), a fraction of unified memory set by
-    macOS, or the entry's own `working_set_fraction`.
+    A discrete GPU: the engine's utilization share (vLLM gpu_memory_utilization, default 0.9, passed in
+    as `utilization`; other engines' shares in data/constants.yaml). Apple GPUs: Metal's working-set
+    limit (recommendedMaxWorkingSetSize), a fraction of unified memory set by macOS, or the entry's own
+    `working_set_fraction`.
     """
     if hw.kind != "apple":
-        return utilization
+        return memory_constants().utilization.get(engine or "", utilization)
     if hw.working_set_fraction is not None:
         return hw.working_set_fraction
     for max_gb, fraction in memory_constants().apple_working_set:
@@ -137,7 +140,7 @@ class MemoryBudget:
 def memory_budget(target: ModelRef, draft: ModelRef | None, hw: Hardware, tp: int, context_len: int,
                   engine: str, utilization: float, kv_bytes_per_value: float) -> MemoryBudget:
     """The deployment's memory budget, as the engine computes it at start-up (see the module doc)."""
-    share = device_share(hw, utilization)
+    share = device_share(hw, utilization, engine)
     reserve = memory_constants().reserve_gib.get(engine, 1.5) * GIB * tp
     return MemoryBudget(
         usable_bytes=hw.memory_gb * GIB * tp * share,
