@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
-from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
+from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_command, site_from_mapping
 from specadvisor.errors import InputFileError
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
@@ -310,26 +310,23 @@ def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
     return sites
 
 
+# Keys that only a TensorRT-LLM speculative_config has (tensorrt_llm/llmapi/llm_args.py DecodingBaseConfig).
+_TRTLLM_KEYS = {"decoding_type", "max_draft_len", "speculative_model", "speculative_model_dir", "num_nextn_predict_layers"}
+
+
 def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
     """vLLM `--config` YAML (flag names as keys) or a TensorRT-LLM LLM-API YAML."""
     spec = doc.get("speculative_config", doc.get("speculative-config"))
     spec_key = "speculative_config" if "speculative_config" in doc else "speculative-config"
-    if isinstance(spec, dict) and ("decoding_type" in spec or "max_draft_len" in spec or "speculative_model" in spec):
+    if isinstance(spec, dict) and _TRTLLM_KEYS & set(spec):
         site = Site(path, "trtllm", Loc(doc.line_of(spec_key), 1))
-        site.set("spec_config", True, _loc(doc, spec_key))
-        site.set("trtllm_decoding_type", spec.get("decoding_type"), _loc(spec, "decoding_type"))
-        if "max_draft_len" in spec:
-            site.set("k", spec["max_draft_len"], _loc(spec, "max_draft_len"))
-        model_key = "speculative_model" if "speculative_model" in spec else "speculative_model_dir"
-        site.set("trtllm_has_speculative_model", model_key in spec and bool(spec.get(model_key)), _loc(doc, spec_key))
-        if spec.get(model_key):
-            site.set("draft", str(spec[model_key]), _loc(spec, model_key))
-        site.set("trtllm_disable_overlap", bool(doc.get("disable_overlap_scheduler", False)),
-                 _loc(doc, "disable_overlap_scheduler") or _loc(doc, spec_key))
-        if "max_concurrency" in spec:
-            site.set("trtllm_max_concurrency", spec["max_concurrency"], _loc(spec, "max_concurrency"))
+        apply_trtllm_spec(site, doc, spec, _loc, spec_key)
         return [site]
     keys = {str(k).replace("_", "-") for k in doc}
+    if "speculative-algorithm" in keys or ("model-path" in keys and keys & {"tp", "tp-size", "speculative-draft-model-path"}):
+        # SGLang `--config` YAML (server args as keys)
+        site = site_from_mapping(path, ["python3", "-m", "sglang.launch_server"], doc, _loc, Loc(doc.line, 1))
+        return [site] if site else []
     if spec is None and not ({"model", "tensor-parallel-size"} & keys and keys & {"speculative-model",
                                                                                   "num-speculative-tokens"}):
         return []

@@ -43,10 +43,66 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Launch:
+    """One server launch as `check` read it, so a report can tell "all fine" from "saw nothing".
+
+    Models are shown as written and, when they resolved, as the catalog id and weight format the
+    rules judged; `version_source` says where the engine version came from.
+    """
+
+    file: str
+    line: int
+    engine: str
+    engine_version: str | None
+    version_source: str | None
+    target: str | None
+    target_resolved: str | None
+    target_format: str | None
+    method: str | None
+    draft: str | None
+    draft_resolved: str | None
+    draft_format: str | None
+    k: int | None
+    tp: int | None
+    concurrency: int | None  # declared (specadvisor.yaml, .specadvisor.yaml or --batch-size)
+    max_seqs: int | None  # the engine's own cap: --max-num-seqs, --max-running-requests, -np, max_batch_size
+    spec_form: str | None  # which form the speculative settings were read from
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "engine": self.engine, "engine_version": self.engine_version,
+                "engine_version_source": self.version_source, "target": self.target,
+                "target_resolved": self.target_resolved, "target_format": self.target_format,
+                "method": self.method, "draft": self.draft, "draft_resolved": self.draft_resolved,
+                "draft_format": self.draft_format, "k": self.k, "tp": self.tp,
+                "declared_concurrency": self.concurrency, "max_num_seqs": self.max_seqs,
+                "speculative_form": self.spec_form}
+
+
+def _launch(site: Site, facts: dict[str, object]) -> Launch:
+    v = site.values
+
+    def num(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    return Launch(
+        file=site.path, line=site.start.line, engine=site.engine, engine_version=text(facts.get("engine_version")),
+        version_source=text(facts.get("engine_version_source")), target=text(v.get("target")),
+        target_resolved=text(facts.get("target_resolved")), target_format=text(facts.get("target_precision")),
+        method=text(facts.get("method")), draft=text(v.get("draft")), draft_resolved=text(facts.get("draft_resolved")),
+        draft_format=text(facts.get("draft_precision")), k=num(v.get("k")), tp=num(v.get("tp")),
+        concurrency=num(facts.get("batch_size")) if facts.get("batch_declared") else None,
+        max_seqs=num(v.get("max_num_seqs")), spec_form=text(v.get("spec_form")))
+
+
+@dataclass(frozen=True)
 class CheckResult:
     findings: tuple[Finding, ...]
     files: tuple[str, ...]
     suppressed: int
+    launches: tuple[Launch, ...] = ()
 
     def failed(self, fail_on: str) -> bool:
         return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[fail_on] for f in self.findings)
@@ -108,6 +164,7 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
     files = expand(paths)
     active = [r for r in rules.for_scope("config") if config.enabled(r)]
     findings: list[Finding] = []
+    launches: list[Launch] = []
     suppressed = 0
     for path in files:
         sites, problems = extract(path)
@@ -121,7 +178,10 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
         for site in sites:
             for kind, loc, msg in site.problems:
                 events.append(({"file": str(path), "problem_kind": kind, "problem": msg, "engine": site.engine}, {}, loc))
+            if site.engine == "unknown":  # a launch that could not be read: its problems are the report
+                continue
             facts = site_facts(site, catalog, coeffs, rules, config.defaults)
+            launches.append(_launch(site, facts))
             events.append((facts, site.locs, site.start))
         for facts, locs, start in events:
             for rule in active:
@@ -137,7 +197,7 @@ def check_paths(paths: Sequence[str], catalog: Catalog, coeffs: Coefficients, ru
                 findings.append(Finding(rule.id, rule.name, config.severity.get(rule.id, rule.severity),
                                         reason.message, reason.remediation, str(path), loc.line, loc.col))
     findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
-    return CheckResult(tuple(findings), tuple(str(f) for f in files), suppressed)
+    return CheckResult(tuple(findings), tuple(str(f) for f in files), suppressed, tuple(launches))
 
 
 def rules_for_output(rules: RuleSet, config: CheckConfig) -> Iterable[Rule]:

@@ -51,6 +51,7 @@ class CheckReport:
     config: CheckConfig
     rules: tuple[Rule, ...]
     warnings: tuple[str, ...] = ()
+    show_launches: bool = True  # text format: end with the `#` list of launches read (--no-launches: off)
 
     @property
     def failed(self) -> bool:
@@ -64,7 +65,8 @@ class CheckReport:
         by = self.counts()
         line = (f"specadvisor: {len(self.result.files)} file(s) checked, {len(self.result.findings)} finding(s) "
                 f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
-        return line + (f", {self.result.suppressed} suppressed" if self.result.suppressed else "")
+        line += f", {self.result.suppressed} suppressed" if self.result.suppressed else ""
+        return line + f"; {len(self.result.launches)} launch(es) read"
 
 
 def effective_config(options: CheckOptions, rules: Any) -> CheckConfig:
@@ -111,8 +113,8 @@ def extend_from_hub(cat: Catalog, extracted: dict[Path, Extracted], offline: boo
     for sites, _problems in extracted.values():
         for site in sites:
             t, d = site.values.get("target"), site.values.get("draft")
-            if not (isinstance(t, str) and isinstance(d, str)):
-                continue
+            if not (isinstance(t, str) and isinstance(d, str)) or site.values.get("method") not in (None, "draft_model"):
+                continue  # heads, MTP and n-gram have no draft LM for the Hub to describe
             unknown = [m for m in (t, d) if resolve_model(cat, m) is None]
             if unknown and all(_HUB_ID.match(m) for m in unknown):
                 pairs.add((t, d))

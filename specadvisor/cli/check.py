@@ -46,10 +46,15 @@ def check(
     hub: Annotated[bool, typer.Option("--hub", help="Read models missing from the catalog from the Hugging Face Hub.")]
     = False,
     offline: Annotated[bool, typer.Option("--offline", help="With --hub: Hub metadata from the cache only.")] = False,
+    launches: Annotated[bool, typer.Option("--launches/--no-launches",
+                                           help="Text format: list every launch read (as # lines) after the findings.")]
+    = True,
 ) -> None:
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
     def go() -> int:
+        import dataclasses
+
         from specadvisor.check.session import CheckOptions, run_check
         from specadvisor.formats.registry import CHECK
 
@@ -57,6 +62,8 @@ def check(
             paths=tuple(paths), config=config, select=tuple(select or ()), ignore=tuple(ignore or ()),
             fail_on=fail_on.value if fail_on else None, hardware=hardware, batch_size=batch_size,
             catalog_files=tuple(catalog or ()), hub=hub, offline=offline))
+        if not launches:
+            report = dataclasses.replace(report, show_launches=False)
         for warning in report.warnings:
             typer.echo(f"specadvisor: warning: {warning}", err=True)
         chosen = fmt
