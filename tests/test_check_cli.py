@@ -21,10 +21,10 @@ MALFORMED = CORPUS / "broken" / "malformed.yaml"
 SUPPRESSED = CORPUS / "vllm" / "serve-suppressed.sh"
 INFO_ONLY = CORPUS / "sglang" / "launch_chain.sh"  # one SPEC311 (info)
 
-# k=12 for Qwen3-8B + Qwen3-0.6B: one SPEC241 warning at batch 1, SPEC240 too at batch 64.
+# k=8 for Qwen3-8B + Qwen3-0.6B: one SPEC241 warning at batch 1, SPEC240 too at batch 64.
 WARNING_ONLY = """\
 #!/bin/sh
-vllm serve Qwen/Qwen3-8B --speculative-config '{"model": "Qwen/Qwen3-0.6B", "num_speculative_tokens": 12}'
+vllm serve Qwen/Qwen3-8B --speculative-config '{"model": "Qwen/Qwen3-0.6B", "num_speculative_tokens": 8}'
 """
 # A cross-tokenizer pair (SPEC110) with a draft TP that vLLM refuses (SPEC301).
 ERRORS = """\
@@ -367,7 +367,7 @@ def test_suppression_comment_in_yaml(tmp_path):
         model: Qwen/Qwen3-8B
         speculative_config:
           model: Qwen/Qwen3-0.6B
-          num_speculative_tokens: 12  # specadvisor: ignore[SPEC2] tuned on our traffic
+          num_speculative_tokens: 8  # specadvisor: ignore[SPEC2] tuned on our traffic
         """)
     doc = json.loads(check(path, "--format", "json").stdout)
     assert doc["findings"] == [] and doc["suppressed"] == 1

@@ -32,6 +32,8 @@ class Metrics:
     alpha_rows: int
     alpha_mae: float
     band_coverage: float | None
+    # median of (predicted - measured) / measured: a model that is right on average but biased shows here
+    median_signed_error: float = float("nan")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe: a figure with no rows behind it is null, not NaN."""
@@ -40,7 +42,8 @@ class Metrics:
 
         return {"speedup_rows": self.speedup_rows, "median_rel_error": r(self.median_rel_error),
                 "within_25pct": r(self.within_25pct), "alpha_rows": self.alpha_rows,
-                "alpha_mae": r(self.alpha_mae), "band_coverage": r(self.band_coverage)}
+                "alpha_mae": r(self.alpha_mae), "band_coverage": r(self.band_coverage),
+                "median_signed_error": r(self.median_signed_error)}
 
 
 def metrics(res: Sequence[Residual], with_band: bool = True) -> Metrics:
@@ -52,7 +55,59 @@ def metrics(res: Sequence[Residual], with_band: bool = True) -> Metrics:
         cov = sum(r.speedup_low <= r.speedup_meas <= r.speedup_high for r in s) / len(s)  # type: ignore[operator]
     return Metrics(len(s), statistics.median(errs) if errs else float("nan"),
                    sum(e <= 0.25 for e in errs) / len(errs) if errs else float("nan"),
-                   len(a), statistics.mean(a) if a else float("nan"), cov)
+                   len(a), statistics.mean(a) if a else float("nan"), cov,
+                   statistics.median(e for _, e in signed_errors(s)) if s else float("nan"))
+
+
+# Batch-size buckets of the breakdown: batch 1, light concurrency, the 8-31 a single replica serves, 32+.
+BATCH_BUCKETS: tuple[tuple[str, int, int | None], ...] = (("1", 1, 1), ("2-7", 2, 7), ("8-31", 8, 31), ("32+", 32, None))
+
+
+def batch_bucket(batch_size: int) -> str:
+    for label, low, high in BATCH_BUCKETS:
+        if batch_size >= low and (high is None or batch_size <= high):
+            return label
+    raise ValueError(f"batch size {batch_size} below 1")
+
+
+@dataclass(frozen=True)
+class GroupError:
+    """Speedup error of one group of rows: where the model is wrong, not only how wrong on average."""
+
+    rows: int
+    median_abs: float
+    median_signed: float  # > 0: the model over-predicts the group
+    within_25pct: float
+    within_30pct: float
+    max_abs: float
+
+
+def signed_errors(res: Sequence[Residual]) -> list[tuple[Residual, float]]:
+    """(residual, (predicted - measured) / measured) for every row with both speedups."""
+    return [(r, (r.speedup_pred - r.speedup_meas) / r.speedup_meas)  # type: ignore[operator]
+            for r in res if r.speedup_meas is not None and r.speedup_pred is not None]
+
+
+def group_errors(res: Sequence[Residual], key: Callable[[Residual], str]) -> dict[str, GroupError]:
+    """Speedup errors grouped by `key` (engine, batch bucket, source, ...), groups in key order."""
+    groups: dict[str, list[float]] = {}
+    for r, e in signed_errors(res):
+        groups.setdefault(key(r), []).append(e)
+    out = {}
+    for name in sorted(groups):
+        errs = groups[name]
+        a = [abs(e) for e in errs]
+        out[name] = GroupError(len(errs), statistics.median(a), statistics.median(errs),
+                               sum(x <= 0.25 for x in a) / len(a), sum(x <= 0.30 for x in a) / len(a), max(a))
+    return out
+
+
+def by_batch(r: Residual) -> str:
+    return batch_bucket(r.row.batch_size)
+
+
+def by_engine(r: Residual) -> str:
+    return r.row.engine
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from specadvisor.calibration.rows import CalibrationRow, row_alpha_features, row
 from specadvisor.catalog.core import Catalog, ModelRef
 from specadvisor.model.acceptance import logit, sigmoid
 from specadvisor.model.coefficients import Coefficients, parse_coefficients
+from specadvisor.model.costs import dequantizes_per_token
 from specadvisor.model.speedup import RoundCosts, speedup_curve
 from specadvisor.yamlio import load_yaml_file
 
@@ -92,12 +93,21 @@ def default_params(doc: dict[str, Any], rows: Sequence[CalibrationRow], catalog:
         e = doc["cost"]["engines"][engine]
         keys = ["forward_overhead_ms", "draft_step_overhead_ms", "layer_overhead_us", "round_overhead_ms"]
         if any(r.engine == engine and r.fits_speedup and r.batch_size > 1 for r in rows):
-            keys.append("spec_overhead_per_seq_us")  # only concurrency shows a per-sequence cost
+            keys += ["spec_overhead_per_seq_us", "draft_step_per_seq_us"]  # only concurrency shows per-sequence costs
+        if catalog is not None and any(r.engine == engine and _weight_only_quantized(r, catalog) for r in rows):
+            keys.append("dequant_per_token")  # only a quantized target shows the per-token dequantization
         for key in keys:
-            prior = float(e[key])
+            prior = float(e.get(key, 0.0))
             if prior > 0:  # a zero prior is a structural zero, not a value to scale
                 out.append(Param(("cost", "engines", engine, key), True, prior / 20, prior * 20))
     return out
+
+
+def _weight_only_quantized(row: CalibrationRow, catalog: Catalog) -> bool:
+    """Whether a speedup row verifies on weights the engine dequantizes per token (see costs.py)."""
+    if not (row.fits_speedup and row.target and row.hardware):
+        return False
+    return dequantizes_per_token(row_ref(catalog, row.target, row.target_format), catalog.hardware_by_name(row.hardware))
 
 
 @dataclass

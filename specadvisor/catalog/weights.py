@@ -23,6 +23,7 @@ _FORMAT_FIELDS = {
     "compute": Field(str, required=True, choices=("bf16", "fp8")),
     "quantized": Field(bool, required=True),
     "source": Field(str, required=True),
+    "dequant": Field(float, minimum=0),
 }
 
 
@@ -33,6 +34,8 @@ class WeightFormat:
     compute: str
     quantized: bool
     source: str
+    # Relative work of dequantizing one weight inside a matmul (0: none; see constants.yaml).
+    dequant: float = 0.0
 
     @property
     def bytes_per_weight(self) -> float:
@@ -49,7 +52,8 @@ def WEIGHT_FORMATS() -> dict[str, WeightFormat]:  # noqa: N802 - reads like the 
     out = {}
     for name, raw in table.items():
         v = validate_mapping(raw, _FORMAT_FIELDS, str(path), f"weight_formats.{name}")
-        out[str(name)] = WeightFormat(str(name), v["bits"], v["compute"], v["quantized"], v["source"])
+        out[str(name)] = WeightFormat(str(name), v["bits"], v["compute"], v["quantized"], v["source"],
+                                      v["dequant"] or 0.0)
     return out
 
 

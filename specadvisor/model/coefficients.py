@@ -32,6 +32,14 @@ class EngineCosts:
     # An engine with no measurements of its own moves with this one when `calibrate-model` refits
     # (same design, e.g. CUDA-graph servers), keeping its prior ratio to it.
     follows: str | None = None
+    # Weight-only quantized formats (GGUF k-quants, INT4/INT8 W*A16, MXFP4/NVFP4 without FP4 units): the extra
+    # time each further token of one forward costs, as a share of reading the weights once. The engine's
+    # matrix-vector kernels dequantize every weight block again for each token, so verifying k+1 tokens on a
+    # Q4 target costs well over one decode step (see coefficients.yaml). 0 = the kernels amortize it.
+    dequant_per_token: float = 0.0
+    # Host-side cost per running sequence of each draft forward (input and cache-slot preparation), so k
+    # draft steps at concurrency b cost k*b of it; 0 = none (engines that run one sequence).
+    draft_step_per_seq_us: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,9 @@ class CostCoefficients:
     cost_uncertainty: float
     memory_utilization: float
     engines: dict[str, EngineCosts]
+    # Tokens per forward up to which the per-token dequantization grows; beyond it engines switch to
+    # dequantize-once GEMM kernels (llama.cpp's MMVQ_MAX_BATCH_SIZE).
+    dequant_tokens_max: int = 8
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ def parse_coefficients(doc: Any, path: str) -> Coefficients:
         cost_uncertainty=float(_req(c, "cost_uncertainty", path, "cost")),
         memory_utilization=float(_req(c, "memory_utilization", path, "cost")),
         engines=engines,
+        dequant_tokens_max=int(c.get("dequant_tokens_max", 8)),
     )
     acc = AcceptanceCoefficients(
         intercept=float(_req(a, "intercept", path, "acceptance")),

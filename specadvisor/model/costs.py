@@ -6,7 +6,9 @@ as LLM-Viewer sums its per-operator rooflines (../shared/reference/hub-and-cost.
 per forward and per layer keep tiny drafts from looking free, and a TP group pays two all-reduces per
 layer. Verification of k+1 tokens for b sequences is one forward over b*(k+1) tokens: the same weight
 bytes but k+1 times the FLOPs, so it turns compute-bound at high batch. MoE layers read only the
-experts the tokens route to, and more tokens touch more experts.
+experts the tokens route to, and more tokens touch more experts. Weight-only quantized weights
+(GGUF, INT4) are dequantized again for every token of a forward by the matrix-vector kernels, so their
+verification pass costs more than one weight read (`weight_read_factor`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from specadvisor.catalog.core import Hardware, ModelRef
 from specadvisor.catalog.weights import canonical_format, format_spec
 from specadvisor.model.coefficients import CostCoefficients
+from specadvisor.model.memory import memory_budget
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,56 @@ def kv_bytes(model: ModelRef, batch: int, context: int, coeffs: CostCoefficients
 def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients, engine: str) -> float:
     if format_spec(model.weight_format).compute == "fp8" and hw.fp8_tflops:
         return hw.fp8_tflops
-    if not hw.bf16_native and engine != "llamacpp" \
+    if not hw.bf16_native and hw.kind == "apple" and engine != "llamacpp" \
             and canonical_format(model.spec.precision) == "bf16":
-        # Quantized or not, MLX and PyTorch compute in the checkpoint's activation dtype; without bf16
-        # units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # Quantized or not, MLX and PyTorch on Metal compute in the checkpoint's activation dtype; without
+        # bf16 units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # CUDA GPUs without bf16 (V100, P40: compute capability < 8.0) never emulate it: vLLM refuses bf16
+        # there and engines run the checkpoint in fp16 at the card's fp16 rate (`--dtype half`).
         return hw.bf16_tflops * coeffs.bf16_emulation
     return hw.bf16_tflops
+
+
+def dequantizes_per_token(model: ModelRef, hw: Hardware) -> bool:
+    """Whether the weights are stored quantized and dequantized inside the matmul (weight-only
+    quantization): GGUF k-quants, INT4/INT8 W*A16, MXFP4/NVFP4. FP8 on hardware with an FP8 path is a
+    W8A8 GEMM and is not; FP8 without one (A100, Apple) runs as weight-only dequantization too."""
+    spec = format_spec(model.weight_format)
+    if not spec.quantized:
+        return False
+    return not (spec.compute == "fp8" and hw.fp8_tflops)
+
+
+def weight_read_factor(model: ModelRef, dep: Deployment, tokens: int, coeffs: CostCoefficients) -> float:
+    """How many one-token weight reads a forward over `tokens` tokens costs in the memory-bound regime.
+
+    1 for unquantized weights (one read serves every token). For weight-only quantized weights the
+    matrix-vector kernels dequantize each block again per token: 1 + d*w*(n-1), d the engine's kernels, w the
+    format's relative dequantization work (constants.yaml), up to the engine's switch to
+    dequantize-once GEMM kernels (`dequant_tokens_max`), after which the cost stops growing (the GEMM's
+    FLOP bound takes over). This is why verifying k+1 tokens on an int4/Q4 target costs well over one step.
+    """
+    if tokens <= 1 or not dequantizes_per_token(model, dep.hardware):
+        return 1.0
+    d = coeffs.engines[dep.engine].dequant_per_token * format_spec(model.weight_format).dequant
+    return 1.0 + d * (min(tokens, coeffs.dequant_tokens_max) - 1)
+
+
+def allreduce_transfer_s(model: ModelRef, hw: Hardware, tp: int, tokens: int) -> float:
+    """Transfer time of the tensor-parallel all-reduces of one forward (two per layer, Megatron-style).
+
+    Each all-reduces the hidden states of every token (tokens x hidden x 2 bytes). A ring all-reduce sends
+    2(n-1)/n of the message per device each way (nccl-tests doc/PERFORMANCE.md, "bus bandwidth"), at half
+    the catalog's bidirectional `interconnect_gbs`. Negligible at decode on NVLink; on PCIe (H100 PCIe:
+    128 GB/s) verifying k+1 tokens for 32 sequences of a 70B model moves ~0.7 GB per forward, ~10 ms.
+    The fixed latency per all-reduce is `tp_allreduce_us`. Unknown interconnect: no transfer term.
+    """
+    if tp <= 1 or not hw.interconnect_gbs:
+        return 0.0
+    m = model.spec
+    message = tokens * m.hidden_size * 2.0
+    per_device = 2.0 * (tp - 1) / tp * message
+    return 2 * m.layers * per_device / (hw.interconnect_gbs / 2.0 * 1e9)
 
 
 def forward_cost(
@@ -90,20 +137,27 @@ def forward_cost(
     peak = peak_tflops(model, hw, coeffs, dep.engine) * 1e12 * coeffs.flops_efficiency.get(hw.kind, 0.6) * tp
 
     gemm_flops = 2.0 * m.active_params_b * 1e9 * tokens
-    gemm_s = max(weight_bytes(model, tokens) / bw, gemm_flops / peak)
+    read_s = weight_bytes(model, tokens) / bw * weight_read_factor(model, dep, tokens, coeffs)
+    gemm_s = max(read_s, gemm_flops / peak)
     attn_flops = 4.0 * m.layers * m.n_heads * m.dim_per_head * dep.context_len * tokens
     attn_s = max(kv_bytes(model, b, dep.context_len, coeffs) / bw, attn_flops / peak)
 
     eng = coeffs.engines[dep.engine]
     fixed_ms = eng.forward_overhead_ms if role == "target" else eng.draft_step_overhead_ms
+    if role != "target":
+        # Each draft step also prepares every running sequence's input and cache slots on the host, so
+        # at concurrency the k sequential draft forwards cost more than their weight reads (fitted on the
+        # vLLM V1 draft_model runs at concurrency 1-64, where the speedup falls long before compute binds).
+        fixed_ms += eng.draft_step_per_seq_us * b / 1000.0
     per_layer_us = eng.layer_overhead_us + (2 * coeffs.tp_allreduce_us if tp > 1 else 0.0)
     overhead_ms = fixed_ms + m.layers * per_layer_us / 1000.0
+    comm_s = allreduce_transfer_s(model, hw, tp, tokens)
     return ForwardCost(
-        ms=(gemm_s + attn_s) * 1000.0 + overhead_ms,
+        ms=(gemm_s + attn_s + comm_s) * 1000.0 + overhead_ms,
         gemm_ms=gemm_s * 1000.0,
         attention_ms=attn_s * 1000.0,
         overhead_ms=overhead_ms,
-        compute_bound=gemm_flops / peak > weight_bytes(model, tokens) / bw,
+        compute_bound=gemm_flops / peak > read_s,
     )
 
 
@@ -114,23 +168,20 @@ def round_overhead_ms(dep: Deployment, coeffs: CostCoefficients, batch: int | No
 
 
 def memory_gb(model: ModelRef) -> float:
+    """Weight memory in decimal GB (1e9 bytes), as reports and rules quote it."""
     return model.spec.params_b * model.bits_per_weight / 8.0
 
 
 def max_concurrent_sequences(
     target: ModelRef, draft: ModelRef | None, dep: Deployment, coeffs: CostCoefficients
 ) -> int | None:
-    """How many sequences of `context_len` tokens fit in KV memory beside the weights (None: unbounded).
+    """How many sequences of `context_len` tokens fit in KV memory beside the weights.
 
     Engines never run more sequences than their KV cache holds (vLLM queues the rest), so throughput
-    at a nominal batch beyond this is throughput at this batch.
+    at a nominal batch beyond this is throughput at this batch. The budget is `specadvisor.model.memory`'s:
+    device GiB x the usable share, minus the engine's reserve and the weights; the draft's weights and
+    its own KV cache share the pool.
     """
-    usable = dep.hardware.memory_gb * dep.tp * coeffs.memory_utilization
-    weights = memory_gb(target) + (memory_gb(draft) if draft else 0.0)
-    free = (usable - weights) * 1e9
-    per_seq = target.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if draft is not None:
-        per_seq += draft.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if free <= 0:
-        return 0
-    return max(int(free // per_seq), 0)
+    b = memory_budget(target, draft, dep.hardware, dep.tp, dep.context_len, dep.engine,
+                      coeffs.memory_utilization, coeffs.kv_bytes_per_value)
+    return b.seqs_with_draft if draft is not None else b.seqs_without_draft
