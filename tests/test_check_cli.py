@@ -11,9 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from specadvisor.cli.app import app
+from cliutil import invoke as cli_invoke
 
 CORPUS = Path(__file__).parent / "corpus" / "configs"
 CLEAN = CORPUS / "clean" / "serve-llama.sh"
@@ -40,9 +38,7 @@ def _isolated(tmp_path, monkeypatch):
 
 
 def check(*args: str):
-    result = CliRunner().invoke(app, ["check", *args], catch_exceptions=True, env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"specadvisor check {' '.join(args)} crashed") from result.exception
+    result = cli_invoke("check", *args)
     assert "Traceback" not in result.output
     return result
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.run import check_paths
-from specadvisor.cli.app import app
 from specadvisor.model.coefficients import load_coefficients
 from specadvisor.rules.engine import load_rules
 
@@ -148,7 +147,7 @@ def test_corpus_file_findings(corpus_result, rel):
 def test_check_cli_over_the_corpus_exits_1_without_a_traceback(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    result = CliRunner().invoke(app, ["check", str(CORPUS), "--format", "text"], catch_exceptions=True)
+    result = invoke("check", str(CORPUS), "--format", "text")
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
     assert "Traceback" not in result.output

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cliutil import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,18 +151,16 @@ def test_markdown_blocks_are_read_only_when_asked():
 
 
 def test_check_markdown_flag_and_help(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
 
-    from specadvisor.cli.app import app
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     (tmp_path / "README.md").write_text((CORPUS / "markdown" / "README.md").read_text())
-    plain = CliRunner().invoke(app, ["check", str(tmp_path), "--format", "json"])
-    asked = CliRunner().invoke(app, ["check", str(tmp_path), "--format", "json", "--markdown"])
+    plain = invoke("check", str(tmp_path), "--format", "json")
+    asked = invoke("check", str(tmp_path), "--format", "json", "--markdown")
     assert "0 file(s) checked" in plain.stderr
     assert "1 file(s) checked" in asked.stderr
-    help_text = CliRunner().invoke(app, ["check", "--help"]).output
+    help_text = invoke("check", "--help").output
     assert "directory" in help_text and "--markdown" in help_text
 
 

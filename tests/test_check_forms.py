@@ -15,16 +15,15 @@ import json
 from pathlib import Path
 
 import pytest
+from cliutil import invoke
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from specadvisor.check.config import CheckConfig
 from specadvisor.check.methods import llamacpp_methods, sglang_method, trtllm_method, vllm_method
 from specadvisor.check.names import head_kind, is_placeholder, resolve_name
 from specadvisor.check.run import check_paths
 from specadvisor.check.versions import pinned_version, version_from_image
-from specadvisor.cli.app import app
 from specadvisor.model.coefficients import load_coefficients
 from specadvisor.rules.engine import _version, load_rules, parse_version_range
 
@@ -149,7 +148,7 @@ def test_version_source_is_recorded(result):
 
 def test_json_lists_every_launch_with_its_fields(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    out = CliRunner().invoke(app, ["check", str(FORMS), "--format", "json", "--exit-zero"])
+    out = invoke("check", str(FORMS), "--format", "json", "--exit-zero")
     doc = json.loads(out.stdout)
     assert doc["schema_version"] == 1 and doc["launches_found"] == len(LAUNCHES) == len(doc["launches"])
     keys = {"file", "line", "engine", "engine_version", "engine_version_source", "target", "target_resolved",
@@ -166,12 +165,12 @@ def test_text_tells_saw_nothing_from_all_fine(tmp_path):
     fine = tmp_path / "fine" / "serve.sh"
     fine.parent.mkdir()
     fine.write_text("vllm serve Qwen/Qwen3-8B --speculative-config '{\"method\": \"ngram\", \"num_speculative_tokens\": 4}'\n")
-    nothing = CliRunner().invoke(app, ["check", str(empty), "--format", "text"])
+    nothing = invoke("check", str(empty), "--format", "text")
     assert nothing.exit_code == 0 and nothing.stdout == "# no server launch found in 1 file(s): nothing was checked\n"
-    ok = CliRunner().invoke(app, ["check", str(fine), "--format", "text"])
+    ok = invoke("check", str(fine), "--format", "text")
     assert ok.exit_code == 0
     assert ok.stdout.splitlines()[0] == "# 1 launch(es) read in 1 of 1 file(s):"
-    both = CliRunner().invoke(app, ["check", str(empty), str(fine), "--format", "json"])
+    both = invoke("check", str(empty), str(fine), "--format", "json")
     assert json.loads(both.stdout)["files_without_launch"] == [str(empty)]
     assert "vllm version unknown target=Qwen/Qwen3-8B method=ngram k=4" in ok.stdout
     assert "1 launch(es) read" in ok.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cliutil import invoke
 
 from specadvisor.advise.advisor import Workload, compare
 from specadvisor.catalog.core import load_catalog
@@ -41,12 +42,10 @@ def test_other_engines_refuse_a_draft_device():
 
 
 def test_emit_names_the_draft_device():
-    from typer.testing import CliRunner
 
-    from specadvisor.cli.app import app
 
-    r = CliRunner().invoke(app, ["compare", "--target", T, D, "--hardware", "rtx-4090", "--tp", "2",
-                                 "--draft-hardware", "tesla-p40", "--emit", "llamacpp"])
+    r = invoke("compare", "--target", T, D, "--hardware", "rtx-4090", "--tp", "2",
+                                 "--draft-hardware", "tesla-p40", "--emit", "llamacpp")
     assert r.exit_code == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("llama-server"))
     assert "--device-draft" in line

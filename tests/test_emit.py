@@ -8,9 +8,8 @@ import re
 import shlex
 
 import pytest
+from cliutil import invoke as cli_invoke
 from typer.testing import CliRunner
-
-from specadvisor.cli.app import app
 
 L70 = "meta-llama/Llama-3.1-70B-Instruct"
 L1 = "meta-llama/Llama-3.2-1B-Instruct"
@@ -22,7 +21,7 @@ def runner() -> CliRunner:
 
 
 def run(runner: CliRunner, *args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
+    return cli_invoke(*args)
 
 
 def _spec(stdout: str) -> tuple[list[str], dict]:

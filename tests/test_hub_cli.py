@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cliutil import invoke as cli_invoke
 from fakehub import FakeHub
-from typer.testing import CliRunner
 
 from specadvisor.catalog.core import load_catalog_file
-from specadvisor.cli.app import app
 from specadvisor.hub.source import EXPAND
 
 Q72 = "Qwen/Qwen2.5-72B-Instruct"
@@ -39,9 +38,7 @@ def env(hub, tmp_path, monkeypatch):
 
 
 def run(*args: str):
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"specadvisor {' '.join(args)} crashed") from result.exception
+    result = cli_invoke(*args, columns="250")
     assert TOKEN not in result.output and TOKEN not in result.stderr
     return result
 

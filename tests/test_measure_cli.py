@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cliutil import invoke as cli_invoke
 from typer.testing import CliRunner
 
 from specadvisor.calibration.rows import load_calibration
-from specadvisor.cli.app import app
 from specadvisor.errors import InputFileError
 
 FIX = Path(__file__).parent / "fixtures" / "measure"
@@ -38,10 +38,7 @@ def runner() -> CliRunner:
 
 
 def invoke(runner: CliRunner, *args: str, input: str | None = None):
-    result = runner.invoke(app, ["measure", *args], input=input, catch_exceptions=True, env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"specadvisor measure {' '.join(args)} crashed") from result.exception
-    return result
+    return cli_invoke("measure", *args, input=input)
 
 
 def run_json(runner: CliRunner, *args: str, input: str | None = None) -> dict:
@@ -82,8 +79,8 @@ def test_done_when_vllm_rate_046_at_k4_reports_alpha_072(runner):
     # mistaken alpha = 0.46 would suggest for the same pair
     g = d["k_guidance"]
     assert g["rule"] == "SPEC206" and g["k_min"] <= d["recommended_k"] <= g["k_max"]
-    wrong = runner.invoke(app, ["compare", "--target", LLAMA_70B, LLAMA_1B, "--hardware", "h100-sxm", "--tp", "4",
-                                "--alpha", "0.46", "--format", "json"])
+    wrong = cli_invoke("compare", "--target", LLAMA_70B, LLAMA_1B, "--hardware", "h100-sxm", "--tp", "4",
+                       "--alpha", "0.46", "--format", "json")
     assert wrong.exit_code == 0
     assert json.loads(wrong.stdout)["candidates"][0]["k"] < d["recommended_k"]
 

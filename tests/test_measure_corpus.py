@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cliutil import invoke
 
 from specadvisor.errors import SpecAdvisorError
 from specadvisor.measure import analysis
@@ -92,9 +92,8 @@ def test_unknown_input_names_every_engine_and_no_parser_internals():
 
 
 def test_unknown_input_on_the_cli_is_one_line_with_exit_code_2():
-    from specadvisor.cli.app import app
 
-    r = CliRunner().invoke(app, ["measure", str(CORPUS / "unknown-format.txt")])
+    r = invoke("measure", str(CORPUS / "unknown-format.txt"))
     assert r.exit_code == 2
     err = r.stderr.strip()
     assert len(err.splitlines()) == 1 and "unknown-format.txt:" in err and "Traceback" not in err
