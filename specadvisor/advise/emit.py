@@ -104,6 +104,15 @@ def emit_best(engine: str, advice: Advice, catalog: Catalog) -> EmittedConfig:
     if not usable:
         raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
     best = usable[0]
+    if best.method != "draft_model":  # a head, MTP or n-gram (issue #12)
+        from specadvisor.advise.method_emit import emit_method_config
+        from specadvisor.catalog.heads import load_heads
+
+        heads = load_heads()
+        head = next((h for h in heads.heads if h.id == best.draft_id), None)
+        text = emit_method_config(engine, advice.target, best.method, head, best.k, advice.workload.tp, heads)
+        return EmittedConfig(text, f"# {best.draft} ({best.method}): predicted {best.speedup:.2f}x (band "
+                                   f"{best.speedup_low:.2f}-{best.speedup_high:.2f}x) at k={best.k}, estimate")
     text = emit_config(engine, advice.target, catalog.model(best.draft), best.k, advice.workload.tp)
     return EmittedConfig(text, f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-"
                                f"{best.speedup_high:.2f}x) at k={best.k}, estimate")

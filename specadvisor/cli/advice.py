@@ -29,7 +29,17 @@ from specadvisor.cli.common import (
     render_or_emit,
     run_guarded,
 )
-from specadvisor.vocab import Engine
+from specadvisor.vocab import Engine, Method
+
+MethodOpt = Annotated[list[Method] | None, typer.Option(
+    "--method", help="Only these speculator methods (repeatable): draft_model, eagle, eagle3, mtp, ngram, ...")]
+
+
+def _with_methods(w: object, methods: list[Method] | None) -> object:
+    """The workload with the --method filter (kept out of build_workload so its signature stays put)."""
+    from dataclasses import replace
+
+    return replace(w, methods=tuple(m.value for m in methods)) if methods else w  # type: ignore[type-var]
 
 _RECOMMEND_EPILOG = """\
 Examples:
@@ -66,8 +76,10 @@ def recommend(
     max_candidates: Annotated[int, typer.Option("--max-candidates", help="With --hub: most Hub drafts to fetch.")] = 24,
     measured: MeasuredOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
+    method: MethodOpt = None,
 ) -> None:
-    """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET."""
+    """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET,
+    beside the heads trained for TARGET, its own MTP layers and n-gram prompt lookup."""
 
     def go() -> None:
         from specadvisor.advise.advisor import recommend as do_recommend
@@ -79,6 +91,7 @@ def recommend(
         cat = load_catalog_opt(catalog)
         w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
                       thinking)
+        w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend
@@ -129,6 +142,7 @@ def compare(
     measured: MeasuredOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft --measured measured [default: the first].")]
     = None,
+    method: MethodOpt = None,
 ) -> None:
     """Compare the given drafts for TARGET side by side, with the speedup for every k."""
 
@@ -138,6 +152,7 @@ def compare(
         cat = load_catalog_opt(catalog)
         w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
                       thinking)
+        w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend

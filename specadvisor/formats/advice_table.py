@@ -37,7 +37,7 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
         if c.verdict == "incompatible":  # the engine will not run the pair: its numbers are hypothetical
             alpha, speed = "-", "-"
         table.add_row(
-            str(c.rank), c.draft, c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
+            str(c.rank), c.draft if c.method == "draft_model" else f"{c.draft} ({c.method})", c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
             f"{c.tokens_per_round:.2f}" if speed != "-" else "-", speed,
             Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, "")),
         )
