@@ -389,7 +389,7 @@ def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | 
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared, verdict_only=True)
                for d in candidate_drafts(catalog, target, rw.engine)] if _wants_drafts(workload) else []
-    results += method_candidates(target, rw, coeffs, rules, workload.methods, heads, shared)
+    results += [CandidateResult(**f) for f in method_candidates(target, rw, coeffs, rules, workload.methods, heads, shared)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
 
 
@@ -413,5 +413,6 @@ def compare(catalog: Catalog, target_ref: str, draft_refs: Sequence[str], worklo
     rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in drafts]
-    results += [evaluate_method(target, o, rw, coeffs, rules, heads, shared) for o in options.values() if o is not None]
+    results += [CandidateResult(**evaluate_method(target, o, rw, coeffs, rules, heads, shared))
+                for o in options.values() if o is not None]
     return _report(catalog, target, rw, results, coeffs, rules, top=None)

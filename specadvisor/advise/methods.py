@@ -58,10 +58,9 @@ def _running_batch(requested: int, capacity: int | None) -> int:
 
 
 def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coefficients, rules: RuleSet,
-                    heads: HeadCatalog, target_costs: dict[tuple[int, int], float] | None = None) -> Any:
-    """One method candidate as a CandidateResult (method set), its verdict from the `method` rules."""
-    from specadvisor.advise.advisor import CandidateResult  # advisor imports this module's caller side
-
+                    heads: HeadCatalog, target_costs: dict[tuple[int, int], float] | None = None) -> dict[str, Any]:
+    """One method candidate as the fields of a CandidateResult (advisor builds it: no import cycle),
+    its verdict from the `method` rules."""
     method, label, head = option
     c = coeffs.cost
     dep = Deployment(rw.hardware, rw.tp, rw.batch_size, rw.context_len, rw.engine)
@@ -107,7 +106,7 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
         "engine_supports": supported, "engine_method": support.name if support else "",
         "engine_since": support.since if support else "", "trained_for_target": True,
         "match_rate": curve.match_rate, "k": k, "k_best": kb, "k_cap": curve.k_cap or 0,
-        "tau": curve.tau(k), "cost_ratio": draft_ms / t1, "speedup": s, "speedup_low": s_lo,
+        "tau": curve.tau(k), "cost_ratio": (draft_ms or host_ms) / t1, "speedup": s, "speedup_low": s_lo,
         "speedup_high": s_hi, "task": rw.task, "batch_size": rw.batch_size, "hardware": rw.hardware.id,
         "tp": rw.tp,
     }
@@ -115,11 +114,13 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
     verdicts = [r.verdict for r, _ in fired if r.verdict]
     verdict = max(verdicts, key=VERDICTS.index) if verdicts else "marginal"
     a1 = curve.conditional(1)
-    return CandidateResult(
+    # n-gram runs no model: its drafting cost is the per-round host lookup (C11), shown as the draft step.
+    shown_ms = draft_ms if spec_ref is not None else host_ms
+    return dict(
         draft=label, draft_id=head.id if head else label, weight_format=target.weight_format, virtual=False,
         compatible=verdict != "incompatible", relation=_relation(method), tokenizer="shared",
         engine_accepts=supported, engine_note=note, alpha=a1, alpha_low=low_c.conditional(1),
-        alpha_high=high_c.conditional(1), alpha_source="prior", cost_ratio=draft_ms / t1, draft_step_ms=draft_ms,
+        alpha_high=high_c.conditional(1), alpha_source="prior", cost_ratio=shown_ms / t1, draft_step_ms=shown_ms,
         target_step_ms=t1, k=k, k_best=kb, tokens_per_round=curve.tau(k), speedup=s, speedup_low=s_lo,
         speedup_high=s_hi, speedup_by_k=by_k, verdict=verdict, reasons=tuple(reason for _, reason in fired),
         params_b=spec_ref.spec.params_b if spec_ref else 0.0, facts=facts, method=method,
@@ -132,7 +133,7 @@ def _relation(method: str) -> str:
 
 def method_candidates(target: ModelRef, rw: Any, coeffs: Coefficients, rules: RuleSet,
                       methods: Sequence[str] | None = None, heads: HeadCatalog | None = None,
-                      target_costs: dict[tuple[int, int], float] | None = None) -> list[Any]:
+                      target_costs: dict[tuple[int, int], float] | None = None) -> list[dict[str, Any]]:
     """Every non-draft method candidate for the target (see `method_options`)."""
     heads = heads or load_heads()
     return [evaluate_method(target, o, rw, coeffs, rules, heads, target_costs)
