@@ -11,6 +11,7 @@ n-gram always (ranked by how input-grounded the task is).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from specadvisor.catalog.core import ModelRef
@@ -79,6 +80,9 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
     ro = round_overhead_ms(dep, c, batch=b)
     t1 = verify(1)
     curve = acceptance_curve(method, rw.task, target.spec)
+    if head is not None and head.acceptance is not None:  # a head-specific published prior
+        a1, tail, rho, why = head.acceptance
+        curve = replace(curve, a1=a1, a_tail=tail, rho=rho, source=why)
     low_c, high_c = curve.shifted(-1), curve.shifted(+1)
     unc = c.cost_uncertainty
 

@@ -36,12 +36,20 @@ _HEAD_FIELDS: dict[str, Field] = {
     "format": Field(str, choices=("eagle", "eagle3", "speculators", "medusa")),
     "params_b": Field(float, minimum=0.0, exclusive_minimum=True),
     "engines": Field(dict),
+    # a head-specific prior replacing the method's (model/methods.py) where a published row measures it
+    "acceptance": Field(dict),
     "source": Field(str, required=True),
     "note": Field(str),
 }
 _SUPPORT_FIELDS: dict[str, Field] = {
     "name": Field(str, required=True),
     "since": Field(str, required=True),
+    "source": Field(str, required=True),
+}
+_ACCEPTANCE_FIELDS: dict[str, Field] = {
+    "a1": Field(float, required=True, minimum=0.0, maximum=0.99),
+    "a_tail": Field(float, required=True, minimum=0.0, maximum=0.99),
+    "rho": Field(float, required=True, minimum=0.0, maximum=1.0),
     "source": Field(str, required=True),
 }
 _TOP_FIELDS = {"schema_version": Field(int), "heads": Field(list, required=True),
@@ -66,6 +74,7 @@ class HeadSpec:
     format: str = "eagle3"
     params_b: float | None = None  # a published parameter count, when the head's card gives one
     engines: tuple[tuple[str, str], ...] = ()  # (engine, evidence) pairs
+    acceptance: tuple[float, float, float, str] | None = None  # (a1, a_tail, rho, source) override
     note: str | None = None
 
 
@@ -102,8 +111,12 @@ def _head(raw: Any, path: str, index: int, line: int | None) -> HeadSpec:
         if name not in values(Engine):
             raise InputFileError(path, line_of(raw, "engines"), f"{label}.engines",
                                  f"unknown engine {name!r} (known: {', '.join(values(Engine))})")
-    kwargs = {k: val for k, val in v.items() if val is not None and k != "engines"}
-    return HeadSpec(**kwargs, engines=tuple((str(k), str(x)) for k, x in engines.items()))
+    acc = None
+    if v["acceptance"] is not None:
+        a = validate_mapping(v["acceptance"], _ACCEPTANCE_FIELDS, path, f"{label}.acceptance", line_of(raw, "acceptance"))
+        acc = (a["a1"], a["a_tail"], a["rho"], a["source"])
+    kwargs = {k: val for k, val in v.items() if val is not None and k not in ("engines", "acceptance")}
+    return HeadSpec(**kwargs, engines=tuple((str(k), str(x)) for k, x in engines.items()), acceptance=acc)
 
 
 def load_heads_file(path: Path | str) -> HeadCatalog:

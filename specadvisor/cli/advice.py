@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,11 +35,11 @@ MethodOpt = Annotated[list[Method] | None, typer.Option(
     "--method", help="Only these speculator methods (repeatable): draft_model, eagle, eagle3, mtp, ngram, ...")]
 
 
-def _with_methods(w: object, methods: list[Method] | None) -> object:
+def _with_methods(w: Any, methods: list[Method] | None) -> Any:
     """The workload with the --method filter (kept out of build_workload so its signature stays put)."""
     from dataclasses import replace
 
-    return replace(w, methods=tuple(m.value for m in methods)) if methods else w  # type: ignore[type-var]
+    return replace(w, methods=tuple(m.value for m in methods)) if methods else w
 
 _RECOMMEND_EPILOG = """\
 Examples:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from specadvisor.advise.advisor import Advice
+from specadvisor.advise.advisor import Advice, CandidateResult
 from specadvisor.catalog.core import Hardware, ModelSpec
 from specadvisor.formats.console import console as _console
 from specadvisor.rules.engine import Rule
@@ -17,6 +17,11 @@ _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
+
+
+def _label(c: CandidateResult) -> str:
+    """A draft's id, or a head / MTP / n-gram speculator with its method (issue #12)."""
+    return c.draft if c.method == "draft_model" else f"{c.draft} ({c.method})"
 
 
 def render_advice(a: Advice, by_k: bool = False) -> None:
@@ -37,7 +42,7 @@ def render_advice(a: Advice, by_k: bool = False) -> None:
         if c.verdict == "incompatible":  # the engine will not run the pair: its numbers are hypothetical
             alpha, speed = "-", "-"
         table.add_row(
-            str(c.rank), c.draft if c.method == "draft_model" else f"{c.draft} ({c.method})", c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
+            str(c.rank), _label(c), c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
             f"{c.tokens_per_round:.2f}" if speed != "-" else "-", speed,
             Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, "")),
         )

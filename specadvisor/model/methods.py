@@ -142,13 +142,17 @@ def _layer_params(hidden: int, intermediate: int, target: ModelSpec) -> float:
 def head_spec(head: HeadSpec, target: ModelSpec) -> ModelSpec:
     """A ModelSpec whose roofline cost is the head's: its decoder layers, its FC fusion and its LM head.
 
-    The head shares the target's embeddings (C1), so only its LM head rows are read; a published
-    parameter count (EAGLE-1 README, C3) replaces the shape-derived one.
+    The head shares the target's embeddings (C1), so only its LM head rows are read (a reduced 32K
+    head for EAGLE-3, the target's full head for EAGLE-1); a published parameter count (EAGLE-1
+    README, C3) replaces the shape-derived layer count. For the EAGLE-3 Llama-3.1-8B head the shapes
+    give ~0.40B (1 layer ~0.22B + FC 0.05B + 32K head 0.13B); a third-party note (C2) says ~0.22B.
     """
     h = head.hidden_size or target.hidden_size
     inter = head.intermediate_size or target.intermediate_size or 4 * h
-    derived = head.layers * _layer_params(h, inter, target) + head.fc_inputs * h * h + head.draft_vocab * h
-    params = head.params_b * 1e9 if head.params_b else derived
+    # A published count (EAGLE README, C3: 0.25B for an 8B target) covers the layer and FC, not the LM
+    # head an EAGLE-1 head borrows from the target; every step still computes that head's logits.
+    body = head.params_b * 1e9 if head.params_b else head.layers * _layer_params(h, inter, target) + head.fc_inputs * h * h
+    params = body + head.draft_vocab * h
     return ModelSpec(id=head.id, family=target.family, generation=target.generation, params_b=params / 1e9,
                      active_params_b=params / 1e9, layers=head.layers, hidden_size=h, vocab_size=head.draft_vocab,
                      tokenizer=target.tokenizer, precision=target.precision, domain=target.domain,
