@@ -243,7 +243,11 @@ def test_compare_accepts_heads_mtp_and_ngram() -> None:
      ["decoding_type: MTP", "num_nextn_predict_layers"]),
     (["--target", LLAMA_8B, "--task", "edit", "--method", "ngram", "--emit", "trtllm"], ["decoding_type: NGram"]),
     (["--target", LLAMA_8B, "--task", "edit", "--method", "ngram", "--emit", "llamacpp"], ["--spec-type ngram-mod"]),
-    (["--target", LLAMA_8B, "--method", "eagle3", "--emit", "llamacpp"], ["--spec-type draft-eagle3"]),
+    (["--target", DSV3, "--hardware", "h200", "--tp", "8", "--method", "mtp", "--emit", "llamacpp"],
+     ["--spec-type draft-mtp", "--spec-draft-n-max"]),
+    # the k-per-concurrency schedule in each engine's own form
+    (["--target", LLAMA_8B, "--method", "eagle3", "--emit", "vllm"], ["num_speculative_tokens_per_batch_size"]),
+    (["--target", LLAMA_8B, "--method", "eagle3", "--emit", "trtllm"], ["draft_len_schedule"]),
 ])
 def test_emit_per_method_and_engine(args: list[str], expect: list[str]) -> None:
     r = invoke("recommend", *args)
@@ -258,11 +262,41 @@ def test_emit_per_method_and_engine(args: list[str], expect: list[str]) -> None:
 @pytest.mark.parametrize("args", [
     ["--target", LLAMA_8B, "--method", "eagle3", "--emit", "transformers"],
     ["--target", LLAMA_8B, "--method", "eagle", "--emit", "trtllm"],  # EAGLE-1/2 not on the PyTorch backend
+    ["--target", LLAMA_8B, "--method", "eagle3", "--emit", "llamacpp"],  # no GGUF of these heads catalogued
 ])
 def test_emit_says_when_an_engine_cannot_run_the_method(args: list[str]) -> None:
     r = invoke("recommend", *args)
     assert r.exit_code != 0
     assert "cannot run" in r.output and "Traceback" not in r.output
+
+
+def test_schedule_turns_speculation_off_where_it_stops_paying(catalog) -> None:
+    """research 7.3: speedup falls with batch; the schedule's k never rises above the batch-1 k and is
+    0 (off) where the prediction is not above 1.0x."""
+    from specadvisor.advise.methods import method_options
+    from specadvisor.advise.schedule import k_schedule, off_above
+    from specadvisor.model.coefficients import load_coefficients
+    from specadvisor.rules.engine import load_rules
+
+    a = recommend(catalog, LLAMA_8B, Workload(hardware="l40s", methods=("ngram",)), top=None)
+    target = catalog.model(LLAMA_8B)
+    option = method_options(target, load_heads(), ("ngram",))[0]
+    sched = k_schedule(target, option, a.workload, load_coefficients(), load_rules(), load_heads())
+    assert sched[0][0] == 1 and sched[-1][1] == 512
+    assert all(b + 1 == c for (_, b, _), (c, _, _) in zip(sched, sched[1:], strict=False))  # contiguous
+    stop = off_above(sched)
+    if stop is not None:
+        assert all(k == 0 for first, _, k in sched if first > stop)
+
+
+def test_schedule_forms_in_each_engines_syntax() -> None:
+    from specadvisor.advise.schedule import off_above, trtllm_form, vllm_form
+
+    sched = [(1, 16, 5), (17, 64, 3), (65, 128, 1), (129, 512, 0)]
+    assert vllm_form(sched) == "[[1,16,5],[17,64,3],[65,128,1],[129,512,0]]"  # vLLM docs example shape
+    assert trtllm_form(sched) == "{16: 5, 64: 3, 128: 1}"  # draft_len_schedule: off beyond the last key
+    assert off_above(sched) == 128
+    assert off_above([(1, 512, 4)]) is None
 
 
 # -- data --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from specadvisor.catalog.core import ModelRef
 from specadvisor.errors import SpecAdvisorError, UsageError
@@ -90,6 +90,15 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int)
     return "\n".join([*notes, body]) + "\n"
 
 
+def _method_runs_on(engine: str, c: Any) -> bool:
+    """A head / MTP / n-gram candidate the emit engine can run (it may differ from the advice's engine)."""
+    from specadvisor.advise.methods import runs_on
+    from specadvisor.catalog.heads import load_heads
+
+    heads = load_heads()
+    return runs_on(engine, c.method, next((h for h in heads.heads if h.id == c.draft_id), None), heads)
+
+
 @dataclass(frozen=True)
 class EmittedConfig:
     """The config for the best usable candidate, and the one-line prediction it carries."""
@@ -100,7 +109,12 @@ class EmittedConfig:
 
 def emit_best(engine: str, advice: Advice, catalog: Catalog) -> EmittedConfig:
     """Emit the engine config for the best usable candidate of `advice` (ranked order, verdict usable)."""
-    usable = [c for c in advice.candidates if c.compatible and c.verdict in USABLE_VERDICTS]
+    usable_any = [c for c in advice.candidates if c.compatible and c.verdict in USABLE_VERDICTS]
+    usable = [c for c in usable_any if c.method == "draft_model" or _method_runs_on(engine, c)]
+    if usable_any and not usable:
+        methods = sorted({c.method for c in usable_any})
+        raise SpecAdvisorError(f"{engine} cannot run {', '.join(methods)} speculation for these candidates "
+                               "(research section 4); choose another engine with --emit")
     if not usable:
         raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
     best = usable[0]
@@ -110,7 +124,14 @@ def emit_best(engine: str, advice: Advice, catalog: Catalog) -> EmittedConfig:
 
         heads = load_heads()
         head = next((h for h in heads.heads if h.id == best.draft_id), None)
-        text = emit_method_config(engine, advice.target, best.method, head, best.k, advice.workload.tp, heads)
+        from specadvisor.advise.schedule import k_schedule
+        from specadvisor.model.coefficients import load_coefficients
+        from specadvisor.rules.engine import load_rules
+
+        option = (best.method, best.draft, head)
+        schedule = k_schedule(advice.target, option, advice.workload, load_coefficients(), load_rules(), heads)
+        text = emit_method_config(engine, advice.target, best.method, head, best.k, advice.workload.tp, heads,
+                                  schedule)
         return EmittedConfig(text, f"# {best.draft} ({best.method}): predicted {best.speedup:.2f}x (band "
                                    f"{best.speedup_low:.2f}-{best.speedup_high:.2f}x) at k={best.k}, estimate")
     text = emit_config(engine, advice.target, catalog.model(best.draft), best.k, advice.workload.tp)

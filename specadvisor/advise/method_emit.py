@@ -15,6 +15,7 @@ import json
 import shlex
 
 from specadvisor.catalog.core import ModelRef
+from specadvisor.advise.schedule import Schedule, off_above, trtllm_form, vllm_form
 from specadvisor.catalog.heads import HeadCatalog, HeadSpec
 from specadvisor.errors import SpecAdvisorError
 from specadvisor.vocab import Method
@@ -28,15 +29,32 @@ def _gguf(name: str) -> str:
     return f"{name.rsplit('/', 1)[-1]}-Q8_0.gguf"
 
 
+def _schedule_notes(engine: str, schedule: Schedule | None) -> list[str]:
+    """The per-concurrency k in the engine's own form, as comments (older releases reject the keys)."""
+    if not schedule:
+        return []
+    if engine == "vllm":
+        return [f'# k per concurrency: add "num_speculative_tokens_per_batch_size": {vllm_form(schedule)} to the '
+                "speculative config on releases that have it (vLLM docs dynamic_speculative_decoding.md @015a47e)"]
+    if engine == "trtllm":
+        return [f"# k per concurrency: draft_len_schedule: {trtllm_form(schedule)} (NVIDIA/TensorRT-LLM#10860; "
+                "no drafting above the last key)"]
+    stop = off_above(schedule)
+    if stop is not None:
+        return [f"# {engine} has no per-batch k: launch without speculation if concurrency exceeds {stop}"]
+    return []
+
+
 def emit_method_config(engine: str, target: ModelRef, method: str, head: HeadSpec | None, k: int, tp: int,
-                       heads: HeadCatalog) -> str:
+                       heads: HeadCatalog, schedule: Schedule | None = None) -> str:
     """The launch for `method` on `engine` at draft length k (raises when the engine lacks the method)."""
     support = heads.engine_support(method, engine)
     if support is None:
         raise SpecAdvisorError(f"{engine} cannot run {method} speculation (research section 4); "
                                f"choose another engine with --emit or a separate draft")
     t = target.spec.id
-    notes = [f"# {method} on {engine}: {support.name}, available since {support.since} ({support.source})"]
+    notes = [f"# {method} on {engine}: {support.name}, available since {support.since} ({support.source})",
+             *_schedule_notes(engine, schedule)]
     if engine == "vllm":
         if head is not None and head.format == "speculators":
             notes.append("# speculators-format checkpoint: its config carries the verifier and k")

@@ -54,6 +54,17 @@ def resolve_option(target: ModelRef, ref: str, heads: HeadCatalog) -> MethodOpti
     return None
 
 
+def runs_on(engine: str, method: str, head: HeadSpec | None, heads: HeadCatalog) -> bool:
+    """Whether `engine` runs the method, and for a head, loads that checkpoint (its listed engines)."""
+    if heads.engine_support(method, engine) is None:
+        return False
+    if head is None:
+        return True
+    if head.format == "speculators" and engine != "vllm":
+        return False  # the speculators format is vLLM's (research 4a)
+    return not head.engines or engine in dict(head.engines)
+
+
 def _running_batch(requested: int, capacity: int | None) -> int:
     return requested if capacity is None else max(1, min(requested, capacity))
 
@@ -98,10 +109,7 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
     s_lo = min(s, speed(low_c, k, 1 + unc))
     s_hi = max(s, speed(high_c, k, 1 - unc))
     support = heads.engine_support(method, rw.engine)
-    supported = support is not None and (head is None or not head.engines or rw.engine in dict(head.engines)
-                                          or method in (Method.mtp, Method.ngram))
-    if head is not None and support is not None and head.format == "speculators" and rw.engine != "vllm":
-        supported = False  # the speculators format is vLLM's (research 4a)
+    supported = runs_on(rw.engine, method, head, heads)
     note = (f"{support.name} ({support.since})" if support else f"{rw.engine} has no {method} speculator")
     if support is not None and not supported:
         note = f"{label} is published for {', '.join(e for e, _ in head.engines) if head else '?'} only"
