@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from specadvisor.catalog.core import ModelRef
 from specadvisor.advise.schedule import Schedule, off_above, trtllm_form, vllm_form
+from specadvisor.catalog.core import ModelRef
 from specadvisor.catalog.heads import HeadCatalog, HeadSpec
 from specadvisor.errors import SpecAdvisorError
 from specadvisor.vocab import Method
