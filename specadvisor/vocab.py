@@ -70,10 +70,15 @@ class Verdict(StrEnum):
 
 
 class WorkloadVerdict(StrEnum):
-    """The answer for a whole workload: speculate, or do not."""
+    """The answer for a whole workload: speculate, do not, or the workload cannot run at all.
+
+    `cannot-run` (the target does not fit, the context exceeds the model's maximum, no sequence fits)
+    comes before any speedup: there is no baseline to speed up.
+    """
 
     speculate = "speculate"
     skip_speculation = "skip-speculation"
+    cannot_run = "cannot-run"
 
 
 class OutputFormat(StrEnum):

@@ -267,6 +267,8 @@ def test_compare_table():
         LLAMA_70B,
         "meta-llama/Llama-3.2-1B-Instruct",
         "Qwen/Qwen2.5-0.5B-Instruct",
+        "--temperature",
+        "0.7",  # sampling: vLLM's heterogeneous-vocab mode (greedy only) does not apply
     )
     assert result.exit_code == 0, result.stderr
     assert "incompatible" in result.stdout and "speedup by k" in result.stdout
@@ -279,6 +281,8 @@ def test_compare_json():
         LLAMA_70B,
         "meta-llama/Llama-3.2-1B-Instruct",
         "Qwen/Qwen2.5-0.5B-Instruct",
+        "--temperature",
+        "0.7",  # sampling: vLLM's heterogeneous-vocab mode (greedy only) does not apply
         "--format",
         "json",
     )
@@ -296,6 +300,8 @@ def test_compare_engine_changes_compatibility():
         "Qwen/Qwen2.5-0.5B-Instruct",
         "--format",
         "json",
+        "--temperature",
+        "0.7",
     ]
     vllm = json.loads(invoke(*args, "--engine", "vllm").stdout)["candidates"][0]
     llamacpp = json.loads(invoke(*args, "--engine", "llamacpp").stdout)["candidates"][0]

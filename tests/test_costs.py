@@ -73,3 +73,22 @@ def test_bf16_native_must_be_a_boolean(tmp_path):
         "     source: https://example.com, bf16_native: maybe}\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="bf16_native"):
         load_catalog_file(bad)
+
+
+def test_pre_ampere_cuda_cards_have_no_bf16_but_do_not_emulate_it(catalog):
+    """V100 (cc 7.0) and P40 (cc 6.1) have no bf16 units (sourced in the catalog); engines run bf16
+    checkpoints in fp16 there (vLLM refuses bf16 below cc 8.0), so no Metal-style emulation slows them."""
+    co = load_coefficients().cost
+    for hw_id in ("tesla-v100", "tesla-p40"):
+        hw = catalog.hardware_by_name(hw_id)
+        assert hw.bf16_native is False
+        model = catalog.model("meta-llama/Llama-3.1-8B-Instruct")  # a bf16 checkpoint
+        dep = Deployment(hw, 1, 1, 1024, "vllm")
+        as_if_native = Deployment(dataclasses.replace(hw, bf16_native=True), 1, 1, 1024, "vllm")
+        assert forward_cost(model, dep, 5, co).ms == forward_cost(model, as_if_native, 5, co).ms
+
+
+def test_h100_nvl_bandwidth_is_sourced(catalog):
+    hw = catalog.hardware_by_name("h100-nvl")
+    assert hw.bandwidth_gbs == 3900 and hw.memory_gb == 94
+    assert "3.9" in (hw.note or "") and hw.source.startswith("https://")

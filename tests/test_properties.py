@@ -457,6 +457,9 @@ def test_estimator_invariants(target: str, draft_refs: list[str], w: Workload) -
     except SpecAdvisorError as exc:  # e.g. a target that fits no tensor-parallel group of this hardware
         assert "\n" not in exc.message
         return
+    if advice.verdict == "cannot-run":  # the workload itself cannot run (too long a context, no room): no speedups
+        assert not advice.candidates and advice.reasons
+        return
     assert len(advice.candidates) == len(draft_refs)
     for c in advice.candidates:
         assert 0.0 <= c.alpha_low <= c.alpha <= c.alpha_high <= 1.0
@@ -481,6 +484,8 @@ def test_a_pair_does_not_depend_on_the_other_drafts_compared(target: str, draft_
     try:
         together = compare(_CAT, target, draft_refs, w)
     except SpecAdvisorError:
+        return
+    if together.verdict == "cannot-run":
         return
     alone = compare(_CAT, target, draft_refs[-1:], w)
     b = alone.candidates[0]

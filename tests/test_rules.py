@@ -135,6 +135,14 @@ def _full_facts(scope: str) -> dict:
         "target_memory_gb": 141.1,
         "usable_memory_gb": 288.0,
     }
+    sample.update({  # memory, ranking and task facts (issue #16)
+        "running_batch": 18, "running_batch_base": 32, "engine_mode": "default", "encoder_decoder_draft": False,
+        "draft_hardware": "tesla-p40",
+        "rank_low": 1.9, "rank_high": 2.6,
+        "target_memory_gib": 131.4, "usable_memory_gib": 141.0, "runnable_candidates": 4, "target_fits": True,
+        "context_len": 1024, "max_context": 131072, "sequences_fit": 30, "kv_free_gib": 9.6, "seq_kv_gib": 0.31,
+        "cannot_run": False, "cannot_run_reason": None, "effective_task": "reasoning", "task_replaced": True,
+    })
     sample.update({
         # config scope (specadvisor check)
         "file": "deploy/serve.sh", "engine_version": "0.15.1", "engine_version_known": True, "target_known": True,
@@ -199,7 +207,8 @@ def test_speedup_verdict_rules_partition_speedups():
 
 def test_fire_returns_rules_of_one_scope():
     rs = load_rules()
-    fired = rs.fire("workload", {"best_speedup": 0.5, "batch_size": 256, "effective_batch": 256, "compatible_candidates": 3})
+    fired = rs.fire("workload", {"best_speedup": 0.5, "batch_size": 256, "effective_batch": 256, "compatible_candidates": 3,
+                                 "runnable_candidates": 3, "cannot_run": False})
     ids = {r.id for r, _ in fired}
     assert "SPEC220" in ids and "SPEC221" in ids
     assert all(r.scope == "workload" for r, _ in fired)

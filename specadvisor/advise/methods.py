@@ -120,7 +120,7 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
         "match_rate": curve.match_rate, "k": k, "k_best": kb, "k_cap": curve.k_cap or 0,
         "tau": curve.tau(k), "cost_ratio": (draft_ms or host_ms) / t1, "speedup": s, "speedup_low": s_lo,
         "speedup_high": s_hi, "task": rw.task, "batch_size": rw.batch_size, "hardware": rw.hardware.id,
-        "tp": rw.tp,
+        "tp": rw.tp, "fits_memory": True,
     }
     fired = rules.fire("method", facts)
     verdicts = [r.verdict for r, _ in fired if r.verdict]

@@ -41,6 +41,9 @@ def candidate_to_dict(c: CandidateResult) -> dict[str, Any]:
         "speedup_high": _r(c.speedup_high),
         "speedup_by_k": {str(k): _r(v) for k, v in c.speedup_by_k.items()},
         "verdict": c.verdict,
+        "tie": c.tie,
+        "running_batch": c.facts.get("running_batch"),
+        "running_batch_without_draft": c.facts.get("running_batch_base"),
         "reasons": [r.as_dict() for r in c.reasons],
     }
 
@@ -63,6 +66,7 @@ def advice_to_dict(a: Advice) -> dict[str, Any]:
         },
         "workload": {
             "hardware": w.hardware.id,
+            "draft_hardware": w.draft_hardware.id if w.draft_hardware is not None else None,
             "tp": w.tp,
             "tp_source": w.tp_source,
             "batch_size": w.batch_size,
@@ -75,9 +79,13 @@ def advice_to_dict(a: Advice) -> dict[str, Any]:
             "k": w.k,
             "max_k": w.max_k,
             "alpha": w.alpha,
+            "effective_task": a.facts.get("effective_task", w.task),
+            "max_context": a.facts.get("max_context"),
+            "sequences_fit": a.facts.get("sequences_fit"),
         },
         "candidates": [candidate_to_dict(c) for c in a.candidates],
         "total_candidates": a.total_candidates,
         "verdict": a.verdict,
+        "cannot_run_reason": a.facts.get("cannot_run_reason"),
         "reasons": [r.as_dict() for r in a.reasons],
     }

@@ -89,7 +89,12 @@ _HARDWARE_FIELDS: dict[str, Field] = {
     "vendor": Field(str, required=True),
     "kind": Field(str, required=True, choices=("gpu", "apple", "tpu", "cpu", "asic")),
     "aliases": Field(list, item_kind=str),
+    # GiB (2**30 bytes) per device: vendors' "80GB" HBM, GDDR and Apple unified memory are binary
+    # gigabytes (an H100 80GB reports 79.2 GiB to CUDA after its context); bandwidth_gbs is 1e9 B/s.
     "memory_gb": Field(float, required=True, minimum=0.0, exclusive_minimum=True),
+    # Apple only: the share of unified memory Metal lets the GPU wire (recommendedMaxWorkingSetSize);
+    # unset, a default by memory size from data/constants.yaml memory.apple_working_set
+    "working_set_fraction": Field(float, nullable=True, minimum=0.0, exclusive_minimum=True, maximum=1.0),
     "bandwidth_gbs": Field(float, required=True, minimum=0.0, exclusive_minimum=True),
     "bf16_tflops": Field(float, required=True, minimum=0.0, exclusive_minimum=True),
     "fp8_tflops": Field(float, nullable=True, minimum=0.0, exclusive_minimum=True),
@@ -201,6 +206,12 @@ class Hardware:
     note: str | None = None
     verified: str | None = None
     bf16_native: bool = True
+    working_set_fraction: float | None = None
+
+    @property
+    def memory_bytes(self) -> float:
+        """Device memory in bytes: `memory_gb` is GiB (see the catalog header)."""
+        return self.memory_gb * 2**30
 
 
 @dataclass(frozen=True)

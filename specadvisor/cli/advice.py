@@ -11,6 +11,7 @@ from specadvisor.cli.common import (
     BatchOpt,
     CatalogOpt,
     ContextOpt,
+    DraftHwOpt,
     EmitEngine,
     EngineOpt,
     FormatOpt,
@@ -25,6 +26,7 @@ from specadvisor.cli.common import (
     ThinkOpt,
     TpOpt,
     build_workload,
+    engine_for,
     load_catalog_opt,
     render_or_emit,
     run_guarded,
@@ -75,6 +77,7 @@ def recommend(
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
     max_candidates: Annotated[int, typer.Option("--max-candidates", help="With --hub: most Hub drafts to fetch.")] = 24,
     measured: MeasuredOpt = None,
+    draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
     method: MethodOpt = None,
 ) -> None:
@@ -89,15 +92,16 @@ def recommend(
 
             raise UsageError(f"--top must be >= 0, got {top}")
         cat = load_catalog_opt(catalog)
-        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
-                      thinking)
+        eng = engine_for(engine, emit)
+        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
+                           thinking, draft_hardware)
         w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend
 
             res = hub_extend(cat, target, None, hub_only=hub_only, offline=offline, max_candidates=max_candidates,
-                             engine=engine.value)
+                             engine=eng.value)
             cat = res.catalog
         advice = do_recommend(cat, target, w, top=top or None)
         if res is not None:
@@ -140,6 +144,7 @@ def compare(
     hub_only: Annotated[bool, typer.Option("--hub-only", help="Like --hub, ignoring catalog models.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Hub metadata from the cache only.")] = False,
     measured: MeasuredOpt = None,
+    draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft --measured measured [default: the first].")]
     = None,
     method: MethodOpt = None,
@@ -150,15 +155,16 @@ def compare(
         from specadvisor.advise.advisor import compare as do_compare
 
         cat = load_catalog_opt(catalog)
-        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine, alpha, k, max_k, measured, draft,
-                      thinking)
+        eng = engine_for(engine, emit)
+        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
+                           thinking, draft_hardware)
         w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend
 
             res = hub_extend(cat, target, drafts, hub_only=hub_only, offline=offline, max_candidates=1,
-                             engine=engine.value)
+                             engine=eng.value)
             cat = res.catalog
         advice = do_compare(cat, target, drafts, w)
         if res is not None:

@@ -8,17 +8,44 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from specadvisor import __version__
 from specadvisor.cli import advice, calibrate, check, hub, listings, measure
-from specadvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+from specadvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 DEBUG_ENV = "SPECADVISOR_DEBUG"
 
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr with exit 2 (the README's promise), not click's boxed panel.
+
+    Click formats a bad option as a 5-6 line block (usage, hint, a rich box); a user or a script reads
+    one line naming the option and the problem. Help, exit codes and everything else are click's.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        kwargs["standalone_mode"] = False
+        if not standalone:
+            return super().main(*args, **kwargs)
+        try:
+            rv = super().main(*args, **kwargs)
+        except typer.Abort:
+            raise KeyboardInterrupt from None
+        except typer.TyperException as exc:  # typer's vendored click exceptions (usage, bad parameter, ...)
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            typer.echo(f"specadvisor: error: {' '.join(text.split())}{hint}", err=True)
+            sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="specadvisor",
     help="Pick a draft model and draft length k for speculative decoding, and predict the speedup.\n\n"
     "Predictions are estimates with a band. Exit codes: 0 ok, 1 findings (check), 2 bad input, 3 internal error.",

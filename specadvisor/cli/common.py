@@ -64,11 +64,14 @@ EngineOpt = Annotated[Engine, typer.Option("--engine", help="Serving engine (ove
 AlphaOpt = Annotated[float | None, typer.Option("--alpha", help="Measured per-token acceptance; replaces the estimate.")]
 KOpt = Annotated[int | None, typer.Option("--k", help="Fix the number of drafted tokens instead of choosing the best.")]
 MaxKOpt = Annotated[int, typer.Option("--max-k", help="Largest k to consider.")]
+DraftHwOpt = Annotated[str | None, typer.Option(
+    "--draft-hardware", help="llama.cpp --device-draft: the accelerator the draft runs on [default: the target's].")]
 
 
 def build_workload(hardware: str, tp: int | None, batch_size: int, context_len: int, task: Task, temperature: float,
               engine: Engine, alpha: float | None, k: int | None, max_k: int,
-              measured: str | None = None, draft: str | None = None, thinking: bool = True) -> Any:
+              measured: str | None = None, draft: str | None = None, thinking: bool = True,
+              draft_hardware: str | None = None) -> Any:
     from specadvisor.advise.advisor import Workload
 
     measured_alpha = None
@@ -82,12 +85,27 @@ def build_workload(hardware: str, tp: int | None, batch_size: int, context_len: 
         measured_alpha = read_alpha(measured)
     return Workload(hardware=hardware, tp=tp, batch_size=batch_size, context_len=context_len, task=task.value,
                     temperature=temperature, engine=engine.value, alpha=alpha, k=k, max_k=max_k,
-                    measured_alpha=measured_alpha, measured_draft=draft, thinking=thinking)
+                    measured_alpha=measured_alpha, measured_draft=draft, thinking=thinking,
+                    draft_hardware=draft_hardware)
 
 
 MeasuredOpt = Annotated[str | None, typer.Option(
     "--measured", help="Metrics or log of the deployed pair (file, '-' or http URL): its per-token alpha anchors the "
     "estimates (see `specadvisor measure`).")]
+
+
+def engine_for(engine: Engine, emit: Any) -> Engine:
+    """--emit ENGINE ranks for that engine (its costs, formats and checks): the config is what was predicted.
+
+    --engine left at its default follows --emit; an explicit other engine contradicts it.
+    """
+    if emit is None or emit.value == engine.value:
+        return engine
+    if engine is Engine.vllm:
+        return Engine(emit.value)
+    from specadvisor.errors import UsageError
+
+    raise UsageError(f"--emit {emit.value} ranks for {emit.value}, but --engine is {engine.value}: give one engine")
 
 
 def load_catalog_opt(extra: list[Path] | None) -> Any:
@@ -121,7 +139,7 @@ def render_or_emit(advice: Any, fmt: OutputFormat, emit: Any, cat: Any, by_k: bo
 
         out = emit_best(str(emit.value), advice, cat)
         typer.echo(out.text, nl=False)
-        typer.echo(out.prediction, err=True)
+        typer.echo(out.prediction, err=True)  # what was predicted, and what the emitted config predicts
         return
     from specadvisor.formats.registry import ADVICE, COMPARISON
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -13,10 +16,27 @@ from specadvisor.formats.console import console as _console
 from specadvisor.rules.engine import Rule
 
 _VERDICT_STYLE = {"recommended": "green", "marginal": "yellow", "not-worth-it": "red", "incompatible": "red dim",
-                  "speculate": "green", "skip-speculation": "red"}
+                  "speculate": "green", "skip-speculation": "red", "cannot-run": "red bold"}
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
+
+
+# Below this width (or when the longest label would not fit) the advice table goes compact: short
+# labels, bands on a second line, the weight format on its own line (so `@fp8` is never truncated
+# away), fewer k columns and a curve.
+_COMPACT_BELOW = 110
+_REL_SHORT = {"same-family": "same", "other-generation": "other-gen", "shared-tokenizer": "shared-tok",
+              "different-tokenizer": "diff-tok"}
+_TOK_SHORT = {"identical": "", "identical-padded": "padded", "superset": "superset", "different": "diff"}
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _short_draft(label: str) -> str:
+    """`org/Name@fmt` as `Name` and `@fmt` on two lines: the org is in the JSON; the format must show."""
+    name, _, fmt = label.partition("@")
+    short = name.rsplit("/", 1)[-1]
+    return f"{short}\n@{fmt}" if fmt else short
 
 
 def _label(c: CandidateResult) -> str:
@@ -24,58 +44,131 @@ def _label(c: CandidateResult) -> str:
     return c.draft if c.method == "draft_model" else f"{c.draft} ({c.method})"
 
 
+def _rank_cell(c: CandidateResult) -> str:
+    return f"{c.rank}=" if c.tie else str(c.rank)
+
+
+def _hypothetical(c: CandidateResult) -> bool:
+    """The engine will not run the pair, or not one sequence fits with it: its numbers would mislead."""
+    return c.verdict == "incompatible" or not c.facts.get("fits_memory", True)
+
+
+def _curve(values: Sequence[float]) -> str:
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    return "".join(_SPARK[min(len(_SPARK) - 1, int((v - lo) / span * (len(_SPARK) - 1) + 0.5))] for v in values)
+
+
+def _k_window(ks: Sequence[int], best: int, n: int) -> list[int]:
+    """`n` consecutive k values around the best one (the curve column shows all of them)."""
+    if len(ks) <= n:
+        return list(ks)
+    i = ks.index(best) if best in ks else 0
+    start = max(0, min(i - n // 2, len(ks) - n))
+    return list(ks[start:start + n])
+
+
+def _candidate_table(a: Advice, compact: bool) -> Table:
+    cols: tuple[tuple[str, str], ...]
+    if compact:
+        table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
+        cols = (("#", "right"), ("draft", "left"), ("rel", "left"), ("cost", "right"), ("alpha", "right"),
+                ("k", "right"), ("speedup", "right"), ("verdict", "left"))
+    else:
+        table = Table(show_lines=False, header_style="bold")
+        cols = (("#", "right"), ("draft", "left"), ("relation", "left"), ("tokenizer", "left"), ("cost", "right"),
+                ("alpha (band)", "right"), ("k", "right"), ("tau", "right"), ("speedup (band)", "right"),
+                ("verdict", "left"))
+    for col, justify in cols:
+        table.add_column(col, justify=justify, overflow="fold",  # type: ignore[arg-type]
+                         min_width=21 if compact and col == "draft" else None)
+    for c in a.candidates:
+        hypo = _hypothetical(c)
+        measured = c.alpha_source == "measured"
+        verdict = Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, ""))
+        if compact:
+            rel = _REL_SHORT.get(c.relation, c.relation)
+            tok = "" if c.relation == "different-tokenizer" else _TOK_SHORT.get(c.tokenizer, c.tokenizer)
+            alpha = "-" if hypo else f"{c.alpha:.2f}" + ("" if measured else f"\n{c.alpha_low:.2f}-{c.alpha_high:.2f}")
+            speed = "-" if hypo else f"{c.speedup:.2f}x\n{c.speedup_low:.2f}-{c.speedup_high:.2f}"
+            table.add_row(_rank_cell(c), _short_draft(_label(c)), f"{rel}\n{tok}" if tok else rel, f"{c.cost_ratio:.0%}",
+                          alpha, "-" if hypo else str(c.k), speed, verdict)
+        else:
+            alpha = f"{c.alpha:.2f}" if measured else f"{c.alpha:.2f} ({c.alpha_low:.2f}-{c.alpha_high:.2f})"
+            speed = f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})"
+            if hypo:
+                alpha, speed = "-", "-"
+            table.add_row(_rank_cell(c), _label(c), c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha,
+                          "-" if hypo else str(c.k), "-" if hypo else f"{c.tokens_per_round:.2f}", speed, verdict)
+    return table
+
+
+def _k_table(a: Advice, width: int, compact: bool) -> Table:
+    ks = list(a.candidates[0].speedup_by_k)
+    if compact:
+        kt = Table(title="speedup by k", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
+    else:
+        kt = Table(title="speedup by k", header_style="bold")
+    kt.add_column("draft", overflow="fold", min_width=21 if compact else None)
+    best = a.candidates[0].k
+    shown = ks if not compact else _k_window(ks, best, max(3, (width - 23 - (len(ks) + 1)) // 6))
+    for k in shown:
+        kt.add_column(f"k={k}" if compact else str(k), justify="right", no_wrap=True)
+    if compact and len(shown) < len(ks):
+        kt.add_column(f"k={ks[0]}-{ks[-1]}", no_wrap=True)
+    for c in a.candidates:
+        label = _short_draft(c.draft) if compact else c.draft
+        if _hypothetical(c):
+            kt.add_row(label, *["-"] * (len(kt.columns) - 1))
+            continue
+        cells: list[str | Text] = []
+        for k in shown:
+            cell = f"{c.speedup_by_k[k]:.2f}"
+            cells.append(Text(cell, style="bold") if k == c.k else cell)
+        if compact and len(shown) < len(ks):
+            cells.append(_curve([c.speedup_by_k[k] for k in ks]))
+        kt.add_row(label, *cells)
+    return kt
+
+
+def _print_reasons(con: Console, reasons: Sequence[Any]) -> None:
+    for r in reasons:
+        con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]), f" {r.message}"))
+
+
 def render_advice(a: Advice, by_k: bool = False) -> None:
     con = _console()
     w = a.workload
     t = a.target
     con.print(f"[bold]Target[/bold] {t.label} ({t.spec.params_b:g}B, {t.weight_format}) on "
-              f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}, "
-              f"{w.engine}, batch {w.batch_size}, context {w.context_len}, task {w.task}, T={w.temperature:g}")
-    table = Table(show_lines=False, header_style="bold")
-    for col, justify in (("#", "right"), ("draft", "left"), ("relation", "left"), ("tokenizer", "left"),
-                         ("cost", "right"), ("alpha (band)", "right"), ("k", "right"), ("tau", "right"),
-                         ("speedup (band)", "right"), ("verdict", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for c in a.candidates:
-        alpha = f"{c.alpha:.2f}" if c.alpha_source == "measured" else f"{c.alpha:.2f} ({c.alpha_low:.2f}-{c.alpha_high:.2f})"
-        speed = f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})"
-        if c.verdict == "incompatible":  # the engine will not run the pair: its numbers are hypothetical
-            alpha, speed = "-", "-"
-        table.add_row(
-            str(c.rank), _label(c), c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha, str(c.k) if speed != "-" else "-",
-            f"{c.tokens_per_round:.2f}" if speed != "-" else "-", speed,
-            Text(c.verdict, style=_VERDICT_STYLE.get(c.verdict, "")),
-        )
-    con.print(table)
+              f"{w.tp}x {w.hardware.name}{' (tp chosen to fit)' if w.tp_source == 'auto' else ''}"
+              f"{f', draft on {w.draft_hardware.name}' if w.draft_hardware is not None else ''}, "
+              f"{w.engine}, batch {w.batch_size}, context {w.context_len}, task {w.task}, T={w.temperature:g}",
+              markup=True)
+    if not a.candidates and a.verdict == "cannot-run":
+        # nothing ran, so there is nothing to rank: the verdict and its reason are the whole answer
+        con.print(Text.assemble("Verdict: ", Text(a.verdict, style=_VERDICT_STYLE["cannot-run"])))
+        _print_reasons(con, a.reasons)
+        return
+    label = max((len(c.draft) for c in a.candidates), default=0)
+    # the full table needs about 95 columns beside the longest draft label; narrower terminals get compact
+    compact = con.width < max(_COMPACT_BELOW, label + 95)
+    con.print(_candidate_table(a, compact))
+    if any(c.tie for c in a.candidates):
+        con.print("[dim]n= tie (estimates within 15% and each other's band), ordered toward what deploys as is[/dim]")
     if by_k and a.candidates:
-        kt = Table(title="speedup by k", header_style="bold")
-        kt.add_column("draft")
-        ks = list(a.candidates[0].speedup_by_k)
-        for k in ks:
-            kt.add_column(str(k), justify="right")
-        for c in a.candidates:
-            if c.verdict == "incompatible":
-                kt.add_row(c.draft, *["-"] * len(ks))
-                continue
-            cells = []
-            for k in ks:
-                s = c.speedup_by_k[k]
-                cell = f"{s:.2f}"
-                cells.append(Text(cell, style="bold") if k == c.k else cell)
-            kt.add_row(c.draft, *cells)
-        con.print(kt)
+        nk = len(a.candidates[0].speedup_by_k)
+        con.print(_k_table(a, con.width, compact or con.width < label + 7 * nk + 4))
     shown = len(a.candidates)
     if shown < a.total_candidates:
         con.print(f"[dim]{shown} of {a.total_candidates} candidates shown (--top 0 for all)[/dim]")
     con.print(Text.assemble("Verdict: ", Text(a.verdict, style=_VERDICT_STYLE.get(a.verdict, "bold"))))
-    for r in a.reasons:
-        con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]), f" {r.message}"))
+    _print_reasons(con, a.reasons)
     for c in a.candidates[: 3 if not by_k else len(a.candidates)]:
         if not c.reasons:
             continue
-        con.print(f"[bold]{c.draft}[/bold]")
-        for r in c.reasons:
-            con.print(Text.assemble("  ", Text(f"{r.rule} {r.severity}", style=_SEVERITY_STYLE[r.severity]), f" {r.message}"))
+        con.print(Text(c.draft, style="bold"))
+        _print_reasons(con, c.reasons)
     con.print(f"[dim]Estimates from a roofline cost model and an acceptance prior (coefficients: "
               f"{a.coefficients_status}); bands show the uncertainty. Measure on real traffic and pass --alpha.[/dim]")
 
@@ -92,7 +185,7 @@ def render_models(rows: Sequence[ModelSpec]) -> None:
 
 def render_hardware(rows: Sequence[Hardware]) -> None:
     table = Table(header_style="bold")
-    for col in ("id", "name", "memory (GB)", "bandwidth (GB/s)", "BF16 TFLOPs", "FP8 TFLOPs", "kind"):
+    for col in ("id", "name", "memory (GiB)", "bandwidth (GB/s)", "BF16 TFLOPs", "FP8 TFLOPs", "kind"):
         table.add_column(col, justify="left" if col in ("id", "name", "kind") else "right")
     for h in rows:
         table.add_row(h.id, h.name, f"{h.memory_gb:g}", f"{h.bandwidth_gbs:g}", f"{h.bf16_tflops:g}",

@@ -62,6 +62,25 @@ class Derivation:
                 "notes": list(self.notes)}
 
 
+def derived_max_context(cfg: Mapping[str, Any]) -> int | None:
+    """The model's longest context as vLLM derives it: max_position_embeddings (or n_positions /
+    max_seq_len), times the rope_scaling factor unless the type already states the scaled length
+    (llama3, longrope/su); yarn scales original_max_position_embeddings (vllm/config.py
+    _get_and_verify_max_len, v0.4-v0.11; Gemma 3 is already scaled and skipped)."""
+    base = _int(cfg, "max_position_embeddings", "n_positions", "max_seq_len")
+    rs = cfg.get("rope_scaling")
+    if base is None or not isinstance(rs, Mapping) or "gemma3" in str(cfg.get("model_type", "")):
+        return base
+    kind = rs.get("rope_type") or rs.get("type")
+    factor = rs.get("factor", 1.0)
+    if kind in ("su", "longrope", "llama3") or not isinstance(factor, int | float) or isinstance(factor, bool):
+        return base
+    orig = rs.get("original_max_position_embeddings")
+    if kind == "yarn" and isinstance(orig, int):
+        base = orig
+    return int(base * factor)
+
+
 def _int(cfg: Mapping[str, Any], *names: str) -> int | None:
     for n in names:
         v = cfg.get(n)
@@ -260,7 +279,7 @@ def spec_from_config(repo_id: str, config: Mapping[str, Any], *, tokenizer_key: 
         arch=model_type, intermediate_size=inter, heads=heads, kv_heads=kv_heads, head_dim=head_dim, tie_embeddings=tie,
         mlp="plain" if model_type in _PLAIN_MLP else "gated", norm="layernorm" if model_type in _LAYERNORM else "rmsnorm",
         linear_bias=linear_bias, qk_norm=model_type in _QK_NORM, moe=moe,
-        max_context=_int(cfg, "max_position_embeddings", "n_positions", "max_seq_len"), sliding_window=sliding,
+        max_context=derived_max_context(cfg), sliding_window=sliding,
         tokenizer_len=tokenizer_len, bos_id=bos, eos_ids=tuple(eos), distilled_from=distilled, verified="hub",
         origin=source,
     )

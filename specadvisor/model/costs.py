@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from specadvisor.catalog.core import Hardware, ModelRef
 from specadvisor.catalog.weights import canonical_format, format_spec
 from specadvisor.model.coefficients import CostCoefficients
+from specadvisor.model.memory import memory_budget
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,12 @@ def kv_bytes(model: ModelRef, batch: int, context: int, coeffs: CostCoefficients
 def peak_tflops(model: ModelRef, hw: Hardware, coeffs: CostCoefficients, engine: str) -> float:
     if format_spec(model.weight_format).compute == "fp8" and hw.fp8_tflops:
         return hw.fp8_tflops
-    if not hw.bf16_native and engine != "llamacpp" \
+    if not hw.bf16_native and hw.kind == "apple" and engine != "llamacpp" \
             and canonical_format(model.spec.precision) == "bf16":
-        # Quantized or not, MLX and PyTorch compute in the checkpoint's activation dtype; without bf16
-        # units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # Quantized or not, MLX and PyTorch on Metal compute in the checkpoint's activation dtype; without
+        # bf16 units that arithmetic is emulated (llama.cpp computes in fp16/fp32 and is unaffected).
+        # CUDA GPUs without bf16 (V100, P40: compute capability < 8.0) never emulate it: vLLM refuses bf16
+        # there and engines run the checkpoint in fp16 at the card's fp16 rate (`--dtype half`).
         return hw.bf16_tflops * coeffs.bf16_emulation
     return hw.bf16_tflops
 
@@ -114,23 +117,20 @@ def round_overhead_ms(dep: Deployment, coeffs: CostCoefficients, batch: int | No
 
 
 def memory_gb(model: ModelRef) -> float:
+    """Weight memory in decimal GB (1e9 bytes), as reports and rules quote it."""
     return model.spec.params_b * model.bits_per_weight / 8.0
 
 
 def max_concurrent_sequences(
     target: ModelRef, draft: ModelRef | None, dep: Deployment, coeffs: CostCoefficients
 ) -> int | None:
-    """How many sequences of `context_len` tokens fit in KV memory beside the weights (None: unbounded).
+    """How many sequences of `context_len` tokens fit in KV memory beside the weights.
 
     Engines never run more sequences than their KV cache holds (vLLM queues the rest), so throughput
-    at a nominal batch beyond this is throughput at this batch.
+    at a nominal batch beyond this is throughput at this batch. The budget is `specadvisor.model.memory`'s:
+    device GiB x the usable share, minus the engine's reserve and the weights; the draft's weights and
+    its own KV cache share the pool.
     """
-    usable = dep.hardware.memory_gb * dep.tp * coeffs.memory_utilization
-    weights = memory_gb(target) + (memory_gb(draft) if draft else 0.0)
-    free = (usable - weights) * 1e9
-    per_seq = target.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if draft is not None:
-        per_seq += draft.spec.kv_bytes_per_token(coeffs.kv_bytes_per_value) * dep.context_len
-    if free <= 0:
-        return 0
-    return max(int(free // per_seq), 0)
+    b = memory_budget(target, draft, dep.hardware, dep.tp, dep.context_len, dep.engine,
+                      coeffs.memory_utilization, coeffs.kv_bytes_per_value)
+    return b.seqs_with_draft if draft is not None else b.seqs_without_draft
