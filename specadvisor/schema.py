@@ -131,3 +131,9 @@ def validate_mapping(obj: Any, fields: Mapping[str, Field], path: str, where: st
             continue
         out[name] = _check_value(obj[name], spec, path, line_of(obj, name), f"{where}.{name}")
     return out
+
+
+def check_value(value: Any, spec: Field, path: str, line: int | None, name: str) -> Any:
+    """One value against its field spec (type, range, choices): the check `validate_mapping` applies to each key,
+    for callers that validate data of their own (cache entries) without a mapping's line bookkeeping."""
+    return _check_value(value, spec, path, line, name)

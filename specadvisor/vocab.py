@@ -126,3 +126,30 @@ def values(enum: type[StrEnum]) -> tuple[str, ...]:
 
 SEVERITY_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
 VERDICT_RANK: dict[str, int] = {v.value: i for i, v in enumerate(Verdict)}
+
+
+class SourceFormat(StrEnum):
+    """What `specadvisor measure` reads: one member per reader (`specadvisor.measure.formats`).
+
+    An input in none of these forms is refused with a message that lists them.
+    """
+
+    vllm_prometheus = "vllm-prometheus"
+    vllm_v1_log = "vllm-v1-log"
+    vllm_v0_log = "vllm-v0-log"
+    vllm_offline_example = "vllm-offline-example"
+    vllm_request_json = "vllm-request-json"
+    vllm_request_metrics = "vllm-request-metrics"
+    vllm_bench_json = "vllm-bench-json"
+    vllm_bench = "vllm-bench"
+    sglang_prometheus = "sglang-prometheus"
+    sglang_log = "sglang-log"
+    sglang_bench = "sglang-bench"
+    sglang_meta_info = "sglang-meta-info"
+    llamacpp_server_log = "llamacpp-server-log"
+    llamacpp_statistics = "llamacpp-statistics"
+    llamacpp_speculative = "llamacpp-speculative"
+    llamacpp_prometheus = "llamacpp-prometheus"
+    llamacpp_timings = "llamacpp-timings"
+    trtllm_prometheus = "trtllm-prometheus"
+    trtllm_iteration_json = "trtllm-iteration-json"

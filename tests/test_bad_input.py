@@ -182,7 +182,7 @@ def check_outcome(out: Outcome, case: dict[str, Any], command: list[str], named:
         assert len(errs) == 1 and _SUMMARY.match(errs[0]), out.stderr[-3000:]
         findings = []
         for ln in out.stdout.splitlines():
-            if not ln.strip():
+            if not ln.strip() or ln.startswith("# "):  # blank, or the list of launches read
                 continue
             m = _FINDING.match(ln)
             assert m, f"not a one-line finding: {ln!r}\n{out.stdout[-3000:]}"

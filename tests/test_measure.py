@@ -231,12 +231,14 @@ def test_sglang_log():
     assert m.tau == pytest.approx(2.6) and m.k == 4
 
 
-def test_llamacpp_log():
+def test_llamacpp_log_old_request_lines_take_rounds_from_statistics():
+    # the old per-request lines have no number of rounds: the 'statistics draft' running totals do
     m = measure(f("llamacpp.log"))
     assert m.engine == "llamacpp"
-    assert (m.accepted, m.draft_tokens) == (562, 1000)
-    assert m.rate == pytest.approx(0.562)
+    assert (m.accepted, m.draft_tokens, m.drafts) == (342, 600, 150)
+    assert m.rate == pytest.approx(0.57)
     assert m.k == pytest.approx(4.0)
+    assert m.tau == pytest.approx(1 + 342 / 150)
 
 
 @pytest.mark.parametrize("name", ["llamacpp_timings.json", "llamacpp_timings.jsonl"])
@@ -244,8 +246,10 @@ def test_llamacpp_timings(name):
     m = measure(f(name))
     assert (m.accepted, m.draft_tokens) == (515, 604)
     assert m.rate == pytest.approx(515 / 604)
-    assert m.tau == pytest.approx(700 / 185) and m.tau_approximate
-    assert m.alpha is not None
+    # the timings do not count verify rounds: no tau, no alpha, and so no low-acceptance rule
+    assert m.tau is None and m.alpha is None
+    assert any("rounds" in x for x in m.missing)
+    assert analysis.report_dict(m, None)["diagnostics"] == []
 
 
 # -- bad input -------------------------------------------------------------------------------------
@@ -316,5 +320,5 @@ def test_analyze_counts_directly():
 
 
 def test_k_guidance_from_rule_table():
-    assert analysis.k_guidance(0.72) == (4, 6)
+    assert analysis.k_guidance(0.72)[:3] == (4, 6, "SPEC206")
     assert analysis.k_guidance(0.3) is None

@@ -154,7 +154,10 @@ def _full_facts(scope: str) -> dict:
         "trtllm_has_speculative_model": True, "trtllm_disable_overlap": True, "llamacpp_draft_min": 1,
         "llamacpp_p_min": 0.0, "k_adaptive": False,
         "tgi_draft_requested": False, "ollama_draft_requested": False, "problem_kind": None,
-        "problem": "invalid YAML",
+        "problem": "invalid YAML", "engine_version_source": "requirements.txt:3",
+        "target_resolved": "meta-llama/Llama-3.1-70B-Instruct", "draft_resolved": "meta-llama/Llama-3.2-1B-Instruct",
+        "target_placeholder": False, "draft_placeholder": False, "draft_head_kind": None, "sglang_algorithm": "EAGLE",
+        "llamacpp_refactored": True, "llamacpp_spec_enabled": True, "k_runtime": None,
     })
     sample.update({
         # method scope (heads, MTP, n-gram: advise/methods.py)

@@ -228,10 +228,16 @@ def _precision(raw: str | None, spec: ModelSpec | None) -> tuple[str | None, boo
 def import_csv(path: Path | str, catalog: Catalog) -> Imported:
     """Map every data row; a row that maps to nothing usable is skipped with its reason, never guessed."""
     p = Path(path)
+    from specadvisor.safeio import read_bytes_bounded
+
     try:
-        if p.stat().st_size > MAX_BYTES:
-            raise InputFileError(str(p), None, "file", f"larger than {MAX_BYTES // 1_000_000} MB; not a measurements sheet")
-        data = p.read_bytes()
+        try:
+            data = read_bytes_bounded(p, MAX_BYTES)
+        except InputFileError as exc:
+            if exc.problem.startswith("file is"):
+                raise InputFileError(exc.path, None, "file", f"larger than {MAX_BYTES // 1_000_000} MB; not a "
+                                     "measurements sheet") from None
+            raise InputFileError(exc.path, None, "file", exc.problem) from None
         if b"\0" in data:
             raise InputFileError(str(p), data[: data.index(b"\0")].count(b"\n") + 1, "file", "binary file (a NUL byte)")
         text = data.decode("utf-8-sig")

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -307,11 +307,31 @@ def split_model_ref(ref: str) -> tuple[str, str | None]:
 # -- loading ---------------------------------------------------------------------------------------
 
 
+def _no_controls(raw: Any, v: dict[str, Any], keys: tuple[str, ...], path: str, label: str) -> None:
+    """Names are printed in tables, error lines and CI annotations: a control character (a newline) in one could
+    forge output, so it is refused where the name is read."""
+    from specadvisor.textsafe import has_controls
+
+    for key in keys:
+        values = v.get(key)
+        for value in values if isinstance(values, list | tuple) else [values]:
+            if isinstance(value, str) and has_controls(value):
+                raise InputFileError(path, line_of(raw, key), f"{label}.{key}",
+                                     f"control characters are not allowed in names (got {escape_for_message(value)})")
+
+
+def escape_for_message(value: str) -> str:
+    from specadvisor.textsafe import escape_controls
+
+    return repr(escape_controls(value))[:120]
+
+
 def _model_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> ModelSpec:
     label = f"models[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
     v = validate_mapping(raw, _MODEL_FIELDS, path, label, line)
+    _no_controls(raw, v, ("id", "aliases", "family", "tokenizer"), path, label)
     moe = None
     if v["moe"] is not None:
         m = validate_mapping(v["moe"], _MOE_FIELDS, path, f"{label}.moe")
@@ -341,11 +361,26 @@ def _model_from_mapping(raw: Any, path: str, index: int, line: int | None = None
     )
 
 
+def validate_spec(spec: ModelSpec, where: str) -> ModelSpec:
+    """`spec` put through the same field validation as a catalog entry (types, ranges, MoE, precision).
+
+    For specs built from data the user did not write (Hub config.json): a negative layer count or an absurd
+    width must be refused the way a catalog line would be, not turned into a confident estimate. Raises
+    InputFileError naming `where` and the field."""
+    raw = {k: v for k, v in asdict(spec).items() if k in _MODEL_FIELDS and v is not None and v != ()}
+    for k, v in list(raw.items()):
+        if isinstance(v, tuple):
+            raw[k] = list(v)
+    checked = _model_from_mapping(raw, where, 0)
+    return replace(checked, origin=spec.origin)
+
+
 def _hardware_from_mapping(raw: Any, path: str, index: int, line: int | None = None) -> Hardware:
     label = f"hardware[{index}]"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label += f" ({raw['id']})"
     v = validate_mapping(raw, _HARDWARE_FIELDS, path, label, line)
+    _no_controls(raw, v, ("id", "name", "aliases"), path, label)
     kwargs = {k: val for k, val in v.items() if val is not None and k not in ("aliases", "verified_via")}
     return Hardware(**kwargs, aliases=tuple(v["aliases"] or ()))
 
@@ -408,16 +443,49 @@ def _cache_file(path: str) -> Path | None:
     return d / f"catalog-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
 
 
-def _from_cache(cache: Path) -> tuple[list[ModelSpec], list[Hardware]] | None:
+def _fields_ok(entry: Any, schema: dict[str, Field]) -> bool:
+    """Whether a cached entry's fields have the types and ranges the catalog schema allows (NaN, a string for a
+    number or a negative layer count in a tampered cache make it a miss, never a wrong answer)."""
+    from specadvisor.schema import check_value
+
+    if not isinstance(entry, dict):
+        return False
     try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
+        for k, v in entry.items():
+            if k in ("origin", "moe"):
+                continue
+            spec = schema.get(k)
+            if spec is None:
+                return False
+            check_value(list(v) if isinstance(v, tuple) else v, spec, "cache", None, k)
+    except InputFileError:
+        return False
+    moe = entry.get("moe")
+    return moe is None or _fields_ok(moe, _MOE_FIELDS)
+
+
+def _from_cache(cache: Path) -> tuple[list[ModelSpec], list[Hardware]] | None:
+    """The cached parse, or None (a miss, so the file is parsed and the entry rewritten) when the entry is not a
+    regular file within the size cap, is not plain finite JSON, or fails the schema's field checks."""
+    from specadvisor.guards import loads_checked
+    from specadvisor.safeio import read_bytes_bounded
+    from specadvisor.yamlio import MAX_YAML_BYTES
+
+    try:
+        data = loads_checked(read_bytes_bounded(cache, 4 * MAX_YAML_BYTES))
+        if not isinstance(data, dict):
+            return None
+        if not all(_fields_ok(m, _MODEL_FIELDS) for m in data["models"]):
+            return None
+        if not all(_fields_ok(h, _HARDWARE_FIELDS) for h in data["hardware"]):
+            return None
         models = []
         for m in data["models"]:
             raw_moe = m.pop("moe", None)
             models.append(_model_from_cache(m, MoESpec(**raw_moe) if raw_moe else None))
         hardware = [Hardware(**{**h, "aliases": tuple(h["aliases"])}) for h in data["hardware"]]
         return models, hardware
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, InputFileError):
         return None
 
 
@@ -433,8 +501,11 @@ def _to_cache(cache: Path, models: list[ModelSpec], hardware: list[Hardware]) ->
         cache.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"models": [asdict(m) for m in models], "hardware": [asdict(h) for h in hardware]})
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(payload, encoding="utf-8")
-        os.replace(tmp, cache)
+        try:
+            tmp.write_text(payload, encoding="utf-8")
+            os.replace(tmp, cache)  # replaces a poisoned entry (a FIFO, a link to /dev/zero) rather than writing into it
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError:
         pass
 

@@ -9,9 +9,7 @@ replaces the original (same directory, same permissions); on any problem the fil
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import Any
 
 from specadvisor.catalog.core import ModelSpec, load_catalog_file
 from specadvisor.errors import InputFileError, UsageError
-from specadvisor.yamlio import read_text_file
 
 # Schema order of a catalog entry (see catalog._MODEL_FIELDS); `origin` is not a catalog field.
 _ORDER = ("id", "aliases", "family", "generation", "arch", "params_b", "active_params_b", "layers", "hidden_size",
@@ -90,10 +87,31 @@ def _flow_models(lines: Sequence[str]) -> bool:
 
 
 def add_entry(path: Path | str, spec: ModelSpec, comment: str | None = None) -> str:
-    """Append `spec` to the catalog at `path` (created when missing); returns the text inserted."""
+    """Append `spec` to the catalog at `path` (created when missing); returns the text inserted.
+
+    Read, edit and replace happen under `atomicwrite.locked_update`'s lock, so two `catalog add --to`
+    of the same file at once both land (the second re-reads the first's result)."""
+    from specadvisor.atomicwrite import locked_update
+    from specadvisor.yamlio import MAX_YAML_BYTES
+
     p = Path(path)
-    exists = p.exists()
-    text = read_text_file(p) if exists else ""
+
+    def update(current: str | None) -> tuple[str, str]:
+        return _edited(p, current, spec, comment)
+
+    def validate(tmp: Path) -> None:
+        try:
+            load_catalog_file(tmp)
+        except InputFileError as exc:
+            raise InputFileError(str(p), exc.line, exc.field, f"the edited catalog would be invalid: {exc.problem}") from None
+
+    return locked_update(p, update, cap=MAX_YAML_BYTES, validate=validate, make_parents=True)
+
+
+def _edited(p: Path, current: str | None, spec: ModelSpec, comment: str | None) -> tuple[str, str]:
+    """(new text, inserted text) for the catalog whose current text is `current` (None: no file yet)."""
+    exists = current is not None
+    text = current or ""
     if exists:
         models, _hw = load_catalog_file(p)  # refuse to edit a file that is already invalid
         if any(m.id.lower() == spec.id.lower() for m in models):
@@ -116,30 +134,4 @@ def add_entry(path: Path | str, spec: ModelSpec, comment: str | None = None) -> 
         if before and not before.endswith(("\n", "\r")):
             before += newline
         new_text = before + insert + "".join(lines[end:])
-    _replace_validated(p, new_text, exists)
-    return insert
-
-
-def _replace_validated(p: Path, new_text: str, exists: bool) -> None:
-    directory = p.parent if str(p.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputFileError(str(p), None, None, f"cannot write: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(new_text)
-        try:
-            load_catalog_file(tmp)
-        except InputFileError as exc:
-            raise InputFileError(str(p), exc.line, exc.field, f"the edited catalog would be invalid: {exc.problem}") from None
-        if exists:
-            os.chmod(tmp, os.stat(p).st_mode & 0o7777)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    return new_text, insert

@@ -9,12 +9,14 @@ disables a check is worse than no check.
     fail_on: error                    # error | warning | info
     rules:
       SPEC241: {severity: error, params: {max_loss: 0.2}}
-    defaults: {hardware: h100-sxm, batch_size: 32, context_len: 1024, task: chat, engine_version: "0.15.0"}
+    defaults: {hardware: h100-sxm, batch_size: 32, context_len: 1024, task: chat, engine_version: "0.15.0",
+               engine_versions: {vllm: "0.15.1", sglang: "0.5.4", llamacpp: "b7000"}}
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import Any
 from specadvisor.check.facts import Defaults
 from specadvisor.errors import InputFileError
 from specadvisor.model.coefficients import TASKS
-from specadvisor.rules.engine import SEVERITIES, Rule, RuleSet
+from specadvisor.rules.engine import CONFIG_ENGINES, SEVERITIES, Rule, RuleSet
 from specadvisor.schema import Field, did_you_mean, line_of, validate_mapping
 from specadvisor.yamlio import load_yaml_file
 
@@ -33,8 +35,8 @@ _TOP = {"select": Field(list, item_kind=str), "ignore": Field(list, item_kind=st
         "fail_on": Field(str, choices=SEVERITIES), "rules": Field(dict), "defaults": Field(dict)}
 _RULE = {"severity": Field(str, choices=SEVERITIES), "params": Field(dict)}
 _DEFAULTS = {"hardware": Field(str), "batch_size": Field(int, minimum=1), "context_len": Field(int, minimum=1),
-             "task": Field(str, choices=TASKS), "engine_version": Field(str)}
-_VERSION = re.compile(r"^v?\d+(\.\d+){0,3}([.+-][0-9A-Za-z.]+)?$")
+             "task": Field(str, choices=TASKS), "engine_version": Field(str), "engine_versions": Field(dict)}
+_VERSION = re.compile(r"^(v?\d+(\.\d+){0,3}([.+-]?[0-9A-Za-z.]+)?|b\d{3,6})$")  # 0.15.1, 1.1.0rc2, llama.cpp b7000
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class CheckConfig:
     defaults: Defaults = Defaults()
     path: str | None = None
     hardware_line: int | None = None  # where defaults.hardware is written, for errors
+    markdown: bool = False  # read fenced shell/YAML blocks of *.md files (check --markdown)
 
     def enabled(self, rule: Rule) -> bool:
         if self.select and not any(rule_matches(rule, s) for s in self.select):
@@ -63,7 +66,7 @@ def rule_matches(rule: Rule, selector: str) -> bool:
 def find_config(start: Path) -> Path | None:
     for d in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (d / name).is_file():
+            if os.path.isfile(d / name):
                 return d / name
     return None
 
@@ -112,7 +115,18 @@ def load_config(path: Path, rules: RuleSet) -> CheckConfig:
     if d["engine_version"] is not None and not _VERSION.match(d["engine_version"]):
         raise InputFileError(p, line_of(v["defaults"], "engine_version"), "defaults.engine_version",
                              f"expected a version such as 0.15.1, got {d['engine_version']!r}")
-    defaults = Defaults(**{k: val for k, val in d.items() if val is not None})
+    per_engine: dict[str, str] = {}
+    for engine, version in (d["engine_versions"] or {}).items():
+        where = f"defaults.engine_versions.{engine}"
+        if engine not in CONFIG_ENGINES or engine == "any":
+            raise InputFileError(p, line_of(d["engine_versions"], engine), where,
+                                 f"unknown engine{did_you_mean(str(engine), CONFIG_ENGINES[:-1])}")
+        if not isinstance(version, str | int | float) or isinstance(version, bool) or not _VERSION.match(str(version)):
+            raise InputFileError(p, line_of(d["engine_versions"], engine), where,
+                                 f"expected a version such as 0.15.1 (quoted), got {version!r}")
+        per_engine[str(engine)] = str(version)
+    defaults = Defaults(**{k: val for k, val in d.items() if val is not None and k != "engine_versions"},
+                        engine_versions=per_engine)
     hardware_line = line_of(v["defaults"], "hardware") if d["hardware"] is not None else None
     return CheckConfig(select=tuple(v["select"] or ()), ignore=tuple(v["ignore"] or ()),
                        fail_on=v["fail_on"] or "error", severity=severity, settings=settings,

@@ -1,156 +1,157 @@
-"""Find server launches in files: shell scripts, Dockerfiles, compose files, Kubernetes manifests, vLLM
-and TensorRT-LLM YAML configs, and specadvisor's own deployment file (`deployments:`).
+"""Find server launches in files: shell scripts, Dockerfiles, compose files, Kubernetes manifests,
+Helm charts and values, kustomize patches, systemd/supervisor units, vLLM and TensorRT-LLM YAML
+configs, specadvisor's own deployment file (`deployments:`) and, when asked, Markdown shell blocks.
 
 Every extracted value keeps the line and column it was written at. A file that cannot be parsed
-yields a `parse-error` problem at the position the parser reports, not an exception.
+yields a `parse-error` problem at the position the parser reports, not an exception; a Helm template
+is not broken YAML, so it is read as far as it can be and never reported as unreadable.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from specadvisor.check.shell import ShellSyntaxError, Word, commands, line_col, split_words
-from specadvisor.check.sites import Loc, Site, apply_vllm_spec, site_from_command
+from specadvisor.check import kinds
+from specadvisor.check.commands import (
+    LAUNCH_TEXT,
+    SERVING_TEXT,
+    ScriptError,
+    command_sites,
+    container_env,
+    container_sites,
+    containers,
+    scalar_script,
+    with_program,
+    yaml_items,
+)
+from specadvisor.check.dockerfile import dockerfile_sites
+from specadvisor.check.launch import implied_program, infer_program
+from specadvisor.check.script import ScriptContext, dotenv, expand_in_text, script_sites
+from specadvisor.check.shell import LineIndex, ShellSyntaxError, Word, parse_commands
+from specadvisor.check.shellenv import Env
+from specadvisor.check.sites import Loc, Site, apply_trtllm_spec, apply_vllm_spec, site_from_mapping
 from specadvisor.errors import InputFileError
+from specadvisor.guards import loads_bounded
 from specadvisor.yamlio import LineDict, LineList, NodeMark, load_yaml_documents, read_text_file
 
-YAML_SUFFIXES = (".yaml", ".yml")
-SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "zsh", "dash"}
+Problem = tuple[str, Loc, str]
+# More server launches than any real script holds (a fleet script has dozens); each costs a model evaluation,
+# so an unbounded count would let one hostile file stall CI. check/run.py reports a file over the bound.
+MAX_LAUNCHES_PER_FILE = 2_000
 
 
-def extract_file(path: Path) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
-    """(sites, file-level problems) for one file."""
+def extract_file(path: Path, markdown: bool = False) -> tuple[list[Site], list[Problem]]:
+    """(sites, file-level problems) for one file; `markdown` reads fenced shell blocks of .md files."""
     p = str(path)
     try:
         text = read_text_file(path)
     except InputFileError as exc:
         return [], [("parse-error", Loc(exc.line or 1, 1), exc.problem)]
-    name = path.name.lower()
-    if name.endswith(YAML_SUFFIXES):
-        return _from_yaml(p, text)
-    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
-        return _from_dockerfile(p, text), []
-    return _from_shell_text(p, text, 0, lambda off: Loc(*line_col(text, off)), source=text), []
+    kind = kinds.file_kind(path, markdown=markdown, named=True) or "shell"
+    env = Env(dotenv(path.parent))
+    ctx = _context(p, text, path.parent)
+    if kind == "yaml":
+        return _from_yaml(ctx, env, helm=kinds.is_helm_template(path, text))
+    if kind == "dockerfile":
+        return dockerfile_sites(ctx, env), []
+    if kind == "env":
+        return [], []
+    if kind == "windows":
+        converted = kinds.windows_script(text, path.suffix.lower())
+        return script_sites(_context(p, converted, path.parent), converted, 0, env), []
+    if kind == "makefile":
+        from specadvisor.check.make import recipe_script
+
+        recipes = recipe_script(text)  # make's expansion moves columns, not lines: read it as its own text
+        return script_sites(_context(p, recipes, path.parent), recipes, 0, env), []
+    if kind == "markdown":
+        from specadvisor.check.markdown import markdown_sites
+
+        return markdown_sites(ctx, env), []
+    if kind == "unit":  # systemd ExecStart= / supervisor command= lines; a .conf without them is a script
+        units = kinds.unit_commands(text)
+        return script_sites(ctx, units if units.strip() else text, 0, env), []
+    return script_sites(ctx, text, 0, env), []
 
 
-def _from_shell_text(path: str, script: str, base: int, where: Callable[[int], Loc],
-                     image: str | None = None, source: str | None = None) -> list[Site]:
-    try:
-        words = split_words(script)
-    except ShellSyntaxError as exc:
-        site = Site(path, "unknown", where(base + exc.offset))
-        site.problems.append(("parse-error", where(base + exc.offset), f"cannot parse the command line: {exc}"))
-        return [site]
-    shifted = [Word(w.text, base + w.offset) for w in words]
-    out = []
-    for cmd in commands(shifted):
-        site = site_from_command(path, cmd, where, image, source)
-        if site is not None:
-            out.append(site)
-    return out
-
-
-# -- Dockerfile ------------------------------------------------------------------------------------
-
-_INSTR = re.compile(r"^\s*(FROM|CMD|ENTRYPOINT)\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
-
-
-def _from_dockerfile(path: str, text: str) -> list[Site]:
-    image = None
-    parts: dict[str, tuple[list[Word], Callable[[int], Loc]]] = {}
-    lines = text.splitlines(keepends=True)
-    offset = 0
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        start = offset
-        # join continuation lines
-        body = line
-        while body.rstrip("\r\n").endswith("\\") and i + 1 < len(lines):
-            i += 1
-            body += lines[i]
-        offset = start + len(body)
-        i += 1
-        m = _INSTR.match(body)
-        if not m:
-            continue
-        instr, rest = m.group(1).upper(), m.group(2)
-        rest_off = start + body.index(rest) if rest else start
-        if instr == "FROM":
-            image = rest.split()[0] if rest.split() else None
-            continue
-        if rest.lstrip().startswith("["):
-            try:
-                items = json.loads(rest.replace("\\\n", " "))
-            except json.JSONDecodeError:
-                items = None
-            if isinstance(items, list) and all(isinstance(x, str) for x in items):
-                ws = [Word(x, rest_off + max(rest.find(json.dumps(x)), 0)) for x in items]
-                parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
-                continue
-            if rest.rstrip().endswith("]") or "[" in rest[:2] and '"' in rest:
-                site = Site(path, "unknown", Loc(*line_col(text, rest_off)))
-                site.problems.append(("parse-error", site.start, f"{instr} looks like an exec-form JSON array "
-                                                                 "but does not parse"))
-                return [site]
-        try:
-            ws = [Word(w.text, rest_off + w.offset) for w in split_words(rest) if w.text != "\n"]
-        except ShellSyntaxError as exc:
-            site = Site(path, "unknown", Loc(*line_col(text, rest_off + exc.offset)))
-            site.problems.append(("parse-error", site.start, f"cannot parse {instr}: {exc}"))
-            return [site]
-        parts[instr] = (ws, lambda off: Loc(*line_col(text, off)))
-    words = (parts.get("ENTRYPOINT", ([], None))[0]) + (parts.get("CMD", ([], None))[0])
-    if not words:
-        return []
-    words = _unwrap_shell(words, text)
-    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
-    return [site] if site else []
-
-
-def _unwrap_shell(words: list[Word], text: str) -> list[Word]:
-    """`sh -c "vllm serve ..."` in exec form: the words of the script, positioned in the file."""
-    if len(words) >= 3 and words[0].text in SHELLS and words[1].text == "-c":
-        script = words[2].text
-        try:
-            inner = split_words(script)
-        except ShellSyntaxError:
-            return words
-        base = text.find(script[:20], words[2].offset) if script else -1
-        base = base if base >= 0 else words[2].offset
-        return [Word(w.text, base + w.offset) for w in inner if w.text != "\n"]
-    return words
+def _context(path: str, text: str, directory: Path | None) -> ScriptContext:
+    ctx = ScriptContext(path, text, LineIndex(text), None, directory)
+    ctx.yaml_reader = lambda pth, t: _from_yaml(_context(pth, t, directory), Env(dotenv(directory)),
+                                                quiet=True)[0]
+    return ctx
 
 
 # -- YAML ------------------------------------------------------------------------------------------
 
 
-def _from_yaml(path: str, text: str) -> tuple[list[Site], list[tuple[str, Loc, str]]]:
+def _from_yaml(ctx: ScriptContext, env: Env, helm: bool = False, quiet: bool = False) -> tuple[list[Site], list[Problem]]:
+    """Sites of every document of a YAML stream. `quiet`: a heredoc or Markdown block that is not YAML."""
+    text = ctx.text
+    if helm:
+        from specadvisor.check.helm import render_template
+
+        text = render_template(text, ctx.directory)
+        ctx = ScriptContext(ctx.path, text, LineIndex(text), ctx.yaml_reader, ctx.directory)
     try:
-        docs = load_yaml_documents(text, path)
+        docs = load_yaml_documents(text, ctx.path)
     except InputFileError as exc:
+        if quiet or helm or "{{" in text:  # a template is not broken YAML
+            return _from_template_lines(ctx, env) if (helm or "{{" in text) else [], []
+        if not SERVING_TEXT.search(text):  # mkdocs.yml, CloudFormation, another tool's CI: not ours to judge
+            return [], []
         return [], [("parse-error", Loc(exc.line or 1, exc.column or 1), exc.problem)]
     sites: list[Site] = []
-    problems: list[tuple[str, Loc, str]] = []
+    problems: list[Problem] = []
     for doc in docs:
-        if not isinstance(doc, dict):
-            continue
         try:
-            if isinstance(doc.get("deployments"), list):
-                sites += _from_specadvisor(path, doc)
-            elif "apiVersion" in doc and "kind" in doc:
-                sites += _from_k8s(path, text, doc)
-            elif isinstance(doc.get("services"), dict):
-                sites += _from_compose(path, text, doc)
-            else:
-                sites += _from_engine_yaml(path, doc)
-        except _ScriptError as exc:
+            sites += _from_doc(ctx, env, doc)
+        except ScriptError as exc:
             problems.append(("parse-error", exc.loc, exc.message))
     return sites, problems
+
+
+def _from_doc(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
+    from specadvisor.check import kustomize
+
+    if isinstance(doc, LineList) and kustomize.is_json6902(doc):
+        return kustomize.json6902_sites(ctx, env, doc, None)
+    if not isinstance(doc, LineDict):
+        return []
+    if isinstance(doc.get("deployments"), list):
+        return _from_specadvisor(ctx.path, doc)
+    if kustomize.is_kustomization(doc):
+        return kustomize.kustomization_sites(ctx, env, doc, _from_doc)
+    if "apiVersion" in doc and "kind" in doc:
+        return _from_k8s(ctx, env, doc)
+    if isinstance(doc.get("services"), dict):
+        return _from_compose(ctx, env, doc)
+    sites = _from_engine_yaml(ctx.path, doc)
+    if sites:
+        return sites
+    from specadvisor.check.helm import values_sites
+
+    return values_sites(ctx, env, doc)
+
+
+def _from_template_lines(ctx: ScriptContext, env: Env) -> list[Site]:
+    """A template YAML cannot parse even rendered: read its `containers:` blocks that do parse."""
+    from specadvisor.check.helm import parseable_blocks
+
+    sites: list[Site] = []
+    for block in parseable_blocks(ctx.text):
+        try:
+            docs = load_yaml_documents(block, ctx.path)
+        except InputFileError:
+            continue
+        for doc in docs:
+            try:
+                sites += _from_doc(ctx, env, doc)
+            except ScriptError:
+                continue
+    return sites
 
 
 def _loc(d: Any, key: str) -> Loc | None:
@@ -162,174 +163,132 @@ def _loc(d: Any, key: str) -> Loc | None:
     return None
 
 
-class _ScriptError(Exception):
-    def __init__(self, loc: Loc, message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
-
-
-def _scalar_words(text: str, mark: NodeMark, value: str) -> tuple[list[Word], Callable[[int], Loc]]:
-    """Shell words of a YAML string scalar; word offsets are offsets into the file text.
-
-    Block scalars are tokenized from the raw file text. Quoted and plain scalars are tokenized from
-    their value, placed at the value's first character (exact on one line without escapes).
-    """
-    where = lambda off: Loc(*line_col(text, off))  # noqa: E731
-    if mark.style in ("|", ">"):
-        nl = text.find("\n", mark.start, mark.end)
-        base = nl + 1 if nl >= 0 else mark.start
-        raw = text[base:mark.end]
-        if mark.style == ">":
-            raw = raw.replace("\n", " ")
-        try:
-            return [Word(w.text, base + w.offset) for w in split_words(raw)], where
-        except ShellSyntaxError as exc:
-            raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
-    base = mark.start + (1 if mark.style in ("'", '"') else 0)
-    try:
-        return [Word(w.text, base + w.offset) for w in split_words(value)], where
-    except ShellSyntaxError as exc:
-        raise _ScriptError(where(base + exc.offset), f"cannot parse the command line: {exc}") from None
-
-
-def _command_sites(path: str, text: str, items: list[tuple[str, NodeMark]], image: str | None) -> list[Site]:
-    """Sites from an exec-form command (a list of strings, each with its mark)."""
-    if not items:
-        return []
-    if len(items) >= 3 and items[0][0] in SHELLS and items[1][0] == "-c":
-        script, mark = items[2]
-        words, where = _scalar_words(text, mark, script)
-        out = []
-        for cmd in commands(words):
-            site = site_from_command(path, cmd, where, image, text)
-            if site:
-                out.append(site)
-        return out
-    # exec form: each item is one word, positioned at its content in the file
-    words = [Word(t, m.start + (1 if m.style in ("'", '"') else 0)) for t, m in items]
-    site = site_from_command(path, words, lambda off: Loc(*line_col(text, off)), image, text)
-    return [site] if site else []
-
-
-def _items(seq: Any) -> list[tuple[str, NodeMark]]:
-    if isinstance(seq, LineList):
-        return [(str(v), m) for v, m in zip(seq, seq.item_marks, strict=True) if isinstance(v, str | int | float)]
-    return []
-
-
-def _containers(node: Any) -> Iterable[Any]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("containers", "initContainers") and isinstance(value, list):
-                yield from (c for c in value if isinstance(c, dict))
-            else:
-                yield from _containers(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _containers(item)
-
-
-# Images whose entrypoint launches an engine, for containers that give only `args` (engines.md 1.4).
-_IMAGE_ENTRYPOINTS = (
-    (re.compile(r"vllm[-/]openai|/vllm:|^vllm:", re.IGNORECASE), ["python3", "-m", "vllm.entrypoints.openai.api_server"]),
-    (re.compile(r"text-generation-inference", re.IGNORECASE), ["text-generation-launcher"]),
-    (re.compile(r"llama\.cpp:server", re.IGNORECASE), ["llama-server"]),
-)
-
-
-def _implied(image: str | None) -> list[str]:
-    for pattern, program in _IMAGE_ENTRYPOINTS:
-        if image and pattern.search(image):
-            return program
-    return []
-
-
-def _kserve_models(node: Any) -> Iterable[Any]:
+def _kserve_models(node: Any, depth: int = 0) -> Iterable[Any]:
     """KServe `predictor.model` specs of the Hugging Face runtime (its vLLM backend takes vLLM flags)."""
+    if depth > 40:
+        return
     if isinstance(node, dict):
         fmt = node.get("modelFormat")
         if isinstance(fmt, dict) and str(fmt.get("name", "")).lower() == "huggingface" and "args" in node:
             yield node
         for value in node.values():
-            yield from _kserve_models(value)
+            yield from _kserve_models(value, depth + 1)
     elif isinstance(node, list):
         for item in node:
-            yield from _kserve_models(item)
+            yield from _kserve_models(item, depth + 1)
 
 
-def _with_program(program: list[str], items: list[tuple[str, NodeMark]]) -> list[tuple[str, NodeMark]]:
-    """Prefix the implied program, positioned at the first argument."""
-    if not program or not items:
-        return items
-    return [(word, items[0][1]) for word in program] + items
-
-
-def _from_k8s(path: str, text: str, doc: Any) -> list[Site]:
+def _from_k8s(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
     sites = []
     for m in _kserve_models(doc):
-        args = _items(m.get("args"))
+        args = yaml_items(m.get("args"), env)
         backend = next((t.split("=", 1)[1] for t, _ in args if t.startswith("--backend=")), "vllm")
-        if backend == "vllm" and not m.get("command"):
-            sites += _command_sites(path, text, _with_program(_implied("vllm/vllm-openai"), args), None)
-    for c in _containers(doc):
-        image = c.get("image") if isinstance(c.get("image"), str) else None
-        items = _items(c.get("command")) + _items(c.get("args"))
-        if not c.get("command"):
-            items = _with_program(_implied(image), items)
-        if isinstance(c.get("args"), str) and isinstance(c, LineDict):  # args as one string
-            words, where = _scalar_words(text, c.value_marks["args"], c["args"])
-            first = words[0].offset if words else c.value_marks["args"].start
-            program = [t for t, _ in _items(c.get("command"))] or _implied(image)
-            prefix = [Word(t, first) for t in program]
-            sites += [s for s in [site_from_command(path, prefix + words, where, image, text)] if s]
-            continue
-        sites += _command_sites(path, text, items, image)
+        uri = m.get("storageUri")
+        named = any(t.split("=", 1)[0].replace("_", "-") in ("--model-id", "--model") for t, _ in args)
+        if isinstance(uri, str) and uri.startswith("hf://") and not named and "storageUri" in m.value_marks:
+            args = [(f"--model_id={uri[5:].rstrip('/')}", m.value_marks["storageUri"]), *args]  # the HF runtime's model
+        if backend == "vllm" and not m.get("command") and args:
+            sites += command_sites(ctx, with_program(implied_program("vllm/vllm-openai"), args), None, env)
+    for c in containers(doc):
+        sites += container_sites(ctx, env, c)
+    data = doc.get("data")
+    if doc.get("kind") == "ConfigMap" and isinstance(data, LineDict):  # a start script mounted into the pod
+        for key, value in data.items():
+            if isinstance(value, str) and key in data.value_marks and LAUNCH_TEXT.search(value):
+                sites += scalar_script(ctx, data.value_marks[key], value, env, None)
+    for script in _argo_scripts(doc):  # Argo Workflows `script: {image, source: |}`
+        image = script["image"] if isinstance(script.get("image"), str) else None
+        sites += scalar_script(ctx, script.value_marks["source"], script["source"], env, image)
     return sites
 
 
-def _from_compose(path: str, text: str, doc: Any) -> list[Site]:
+def _argo_scripts(node: Any, depth: int = 0) -> Iterable[LineDict]:
+    if depth > 40:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "script" and isinstance(value, LineDict) and isinstance(value.get("source"), str) \
+                    and "source" in value.value_marks:
+                yield value
+            else:
+                yield from _argo_scripts(value, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _argo_scripts(item, depth + 1)
+
+
+def _from_compose(ctx: ScriptContext, env: Env, doc: Any) -> list[Site]:
+    """Compose services: `entrypoint`/`command` (strings are split on blanks, as compose does),
+    `${VAR:-default}` interpolated from the `.env` beside the file."""
     sites = []
     for svc in doc["services"].values():
         if not isinstance(svc, LineDict):
             continue
-        image = svc.get("image") if isinstance(svc.get("image"), str) else None
+        image = expand_in_text(svc["image"], env) if isinstance(svc.get("image"), str) else None
+        senv = env.copy()
+        for k, v in container_env(_environment(svc)).items():
+            senv.set(k, [Word(v, -1)])
         entry, cmd = svc.get("entrypoint"), svc.get("command")
         items: list[tuple[str, NodeMark]] = []
-        implied = [] if entry else _implied(image)
+        implied = () if entry else implied_program(image)
         for key, val in (("entrypoint", entry), ("command", cmd)):
             if isinstance(val, str):
-                words, where = _scalar_words(text, svc.value_marks[key], val)
-                items += [(w.text, NodeMark(where(w.offset).line, where(w.offset).col, w.offset, w.offset, None))
-                          for w in words if w.text != "\n"]
+                mark = svc.value_marks[key]
+                if mark.style in ("|", ">"):
+                    base = ctx.text.find("\n", mark.start, mark.end) + 1 or mark.start
+                    raw = ctx.text[base:mark.end]
+                else:
+                    base, raw = mark.start + (1 if mark.style in ("'", '"') else 0), val
+                raw = expand_in_text(raw, env) if "$" in raw else raw
+                try:
+                    cmds = parse_commands(raw.replace("\n", " "), base)
+                except ShellSyntaxError as exc:
+                    if not SERVING_TEXT.search(raw) and not SERVING_TEXT.search(image or ""):
+                        continue  # another service's command: not ours to judge
+                    raise ScriptError(ctx.where(exc.offset), f"cannot parse the command line: {exc}") from None
+                for c in cmds:
+                    for w in c.words:
+                        loc = ctx.where(w.offset)
+                        items.append((w.text, NodeMark(loc.line, loc.col, w.offset, w.offset, None)))
             else:
-                items += _items(val)
+                items += yaml_items(val, env)
         if implied and items and items[0][0].startswith("-"):  # arguments for the image's entrypoint
-            items = _with_program(implied, items)
-        sites += _command_sites(path, text, items, image)
+            items = with_program(implied, items)
+        elif not entry and items and items[0][0].startswith("-"):
+            items = with_program(infer_program([t for t, _ in items]), items)
+        sites += command_sites(ctx, items, image, senv)
     return sites
+
+
+def _environment(svc: LineDict) -> LineDict:
+    """A compose service's `environment:` in the container `env:` shape."""
+    env = svc.get("environment")
+    out = LineDict()
+    if isinstance(env, list):
+        out["env"] = [{"name": s.split("=", 1)[0], "value": s.split("=", 1)[1]} for s in env
+                      if isinstance(s, str) and "=" in s]
+    elif isinstance(env, dict):
+        out["env"] = env
+    return out
+
+
+# Keys that only a TensorRT-LLM speculative_config has (tensorrt_llm/llmapi/llm_args.py DecodingBaseConfig).
+_TRTLLM_KEYS = {"decoding_type", "max_draft_len", "speculative_model", "speculative_model_dir", "num_nextn_predict_layers"}
 
 
 def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
     """vLLM `--config` YAML (flag names as keys) or a TensorRT-LLM LLM-API YAML."""
     spec = doc.get("speculative_config", doc.get("speculative-config"))
     spec_key = "speculative_config" if "speculative_config" in doc else "speculative-config"
-    if isinstance(spec, dict) and ("decoding_type" in spec or "max_draft_len" in spec or "speculative_model" in spec):
+    if isinstance(spec, dict) and _TRTLLM_KEYS & set(spec):
         site = Site(path, "trtllm", Loc(doc.line_of(spec_key), 1))
-        site.set("spec_config", True, _loc(doc, spec_key))
-        site.set("trtllm_decoding_type", spec.get("decoding_type"), _loc(spec, "decoding_type"))
-        if "max_draft_len" in spec:
-            site.set("k", spec["max_draft_len"], _loc(spec, "max_draft_len"))
-        model_key = "speculative_model" if "speculative_model" in spec else "speculative_model_dir"
-        site.set("trtllm_has_speculative_model", model_key in spec and bool(spec.get(model_key)), _loc(doc, spec_key))
-        if spec.get(model_key):
-            site.set("draft", str(spec[model_key]), _loc(spec, model_key))
-        site.set("trtllm_disable_overlap", bool(doc.get("disable_overlap_scheduler", False)),
-                 _loc(doc, "disable_overlap_scheduler") or _loc(doc, spec_key))
-        if "max_concurrency" in spec:
-            site.set("trtllm_max_concurrency", spec["max_concurrency"], _loc(spec, "max_concurrency"))
+        apply_trtllm_spec(site, doc, spec, _loc, spec_key)
         return [site]
     keys = {str(k).replace("_", "-") for k in doc}
+    if "speculative-algorithm" in keys or ("model-path" in keys and keys & {"tp", "tp-size", "speculative-draft-model-path"}):
+        # SGLang `--config` YAML (server args as keys)
+        mapped = site_from_mapping(path, ["python3", "-m", "sglang.launch_server"], doc, _loc, Loc(doc.line, 1))
+        return [mapped] if mapped else []
     if spec is None and not ({"model", "tensor-parallel-size"} & keys and keys & {"speculative-model",
                                                                                   "num-speculative-tokens"}):
         return []
@@ -341,7 +300,7 @@ def _from_engine_yaml(path: str, doc: LineDict) -> list[Site]:
             site.set("tp", doc[key], _loc(doc, key))
     if isinstance(spec, str):
         try:
-            spec = json.loads(spec)
+            spec = loads_bounded(spec)
         except json.JSONDecodeError as exc:
             site.problems.append(("config-parse-error", _loc(doc, spec_key) or site.start,
                                   f"speculative-config is not valid JSON: {exc.msg}"))

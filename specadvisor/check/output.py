@@ -10,18 +10,75 @@ from typing import Any
 from specadvisor import __version__
 from specadvisor.check.run import CheckResult
 from specadvisor.rules.engine import Rule
+from specadvisor.textsafe import escape_controls
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 HELP_URI = "https://github.com/specadvisor/specadvisor/blob/main/docs/rules.md#{anchor}"
 
 
-def render_text(result: CheckResult) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {f.message}" for f in result.findings]
+def render_text(result: CheckResult, launches: bool = True) -> str:
+    """Findings, one per line; then (unless `launches` is False) what was read, as `#` comment lines.
+
+    The launch list is what tells "all fine" from "saw nothing": a clean report over files in which no
+    launch was found says so instead of printing nothing.
+    """
+    # control characters from file names or config values are escaped (textsafe), so a newline in a model id
+    # cannot forge a second line (a `::error` annotation in a CI log)
+    lines = [f"{escape_controls(f.path)}:{f.line}:{f.col}: {f.severity} {f.rule} [{f.name}] {escape_controls(f.message)}"
+             for f in result.findings]
+    if launches:
+        if lines:
+            lines.append("")
+        lines += launch_lines(result)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def launch_lines(result: CheckResult) -> list[str]:
+    """`# file:line: engine version (source) target ... method ... draft ... k tp` for every launch read."""
+    n_files = len(result.files)
+    if not result.launches:
+        return [f"# no server launch found in {n_files} file(s): nothing was checked"]
+    idle = _files_without_launch(result)
+    out = [f"# {len(result.launches)} launch(es) read in {n_files - len(idle)} of {n_files} file(s)"
+           + (f" ({len(idle)} with none, listed by --format json)" if idle else "") + ":"]
+    for la in result.launches:
+        version = la.engine_version or "version unknown"
+        if la.engine_version and la.version_source:
+            version += f" ({la.version_source})"
+        parts = [f"# {la.file}:{la.line}: {la.engine} {version}",
+                 f"target={_model(la.target, la.target_resolved, la.target_format)}"]
+        parts.append(f"method={la.method or 'none'}")
+        if la.draft is not None:
+            parts.append(f"draft={_model(la.draft, la.draft_resolved, la.draft_format)}")
+        parts += [f"k={_dash(la.k)}", f"tp={_dash(la.tp)}", f"concurrency={_dash(la.concurrency)}"]
+        if la.max_seqs is not None:
+            parts.append(f"max_seqs={la.max_seqs}")
+        out.append(escape_controls(" ".join(parts)))  # file names and model ids come from the input
+    return out
+
+
+def _files_without_launch(result: CheckResult) -> list[str]:
+    seen = {la.file for la in result.launches}
+    return [f for f in result.files if f not in seen]
+
+
+def _dash(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _model(written: str | None, resolved: str | None, fmt: str | None) -> str:
+    if written is None:
+        return "-"
+    if resolved is None:
+        return f"{written} (unresolved)"
+    if written.strip().lower() == resolved.lower():
+        return written
+    return f"{written} (= {resolved if fmt is None else f'{resolved}@{fmt}'})"
+
+
 def render_json(result: CheckResult) -> str:
+    """Schema 1, extended compatibly: `launches` lists what was read (fields were only added)."""
     data = {
         "schema_version": 1,
         "files_checked": len(result.files),
@@ -29,6 +86,9 @@ def render_json(result: CheckResult) -> str:
         "findings": [{"rule": f.rule, "name": f.name, "severity": f.severity, "message": f.message,
                       "remediation": f.remediation, "file": f.path, "line": f.line, "column": f.col}
                      for f in result.findings],
+        "launches_found": len(result.launches),
+        "launches": [la.as_dict() for la in result.launches],
+        "files_without_launch": _files_without_launch(result),
     }
     return json.dumps(data, indent=2) + "\n"
 

@@ -8,6 +8,7 @@ catalog lacks, the launches found for that are the ones the rules then run over.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class CheckOptions:
     catalog_files: tuple[Path, ...] = ()
     hub: bool = False
     offline: bool = False
+    markdown: bool = False  # a directory walk also reads *.md (their fenced shell and YAML blocks)
     cwd: Path = field(default_factory=Path.cwd)
 
 
@@ -51,6 +53,7 @@ class CheckReport:
     config: CheckConfig
     rules: tuple[Rule, ...]
     warnings: tuple[str, ...] = ()
+    show_launches: bool = True  # text format: end with the `#` list of launches read (--no-launches: off)
 
     @property
     def failed(self) -> bool:
@@ -64,14 +67,21 @@ class CheckReport:
         by = self.counts()
         line = (f"specadvisor: {len(self.result.files)} file(s) checked, {len(self.result.findings)} finding(s) "
                 f"({by['error']} error, {by['warning']} warning, {by['info']} info)")
-        return line + (f", {self.result.suppressed} suppressed" if self.result.suppressed else "")
+        line += f", {self.result.suppressed} suppressed" if self.result.suppressed else ""
+        return line + f"; {len(self.result.launches)} launch(es) read"
 
 
 def effective_config(options: CheckOptions, rules: Any) -> CheckConfig:
     """The .specadvisor.yaml found (or given), with the command line's overrides on top, selectors checked."""
-    if options.config is not None and not options.config.is_file():
-        what = "is a directory, not a file" if options.config.is_dir() else "no such file"
-        raise UsageError(f"--config {options.config}: {what}")
+    if options.config is not None and not os.path.isfile(options.config):  # never raises (a name over 255 bytes)
+        from specadvisor.errors import InputFileError
+        from specadvisor.safeio import display, read_bytes_bounded
+
+        try:  # the precise reason: no such file, a directory, a FIFO, a device, a name too long...
+            read_bytes_bounded(options.config)
+        except InputFileError as exc:
+            raise UsageError(f"--config {display(options.config)}: {exc.problem}") from None
+        raise UsageError(f"--config {display(options.config)}: not a regular file")
     cfg_path = options.config or find_config(options.cwd)
     cfg = load_config(cfg_path, rules) if cfg_path else CheckConfig()
     defaults = cfg.defaults
@@ -86,7 +96,7 @@ def effective_config(options: CheckOptions, rules: Any) -> CheckConfig:
             raise UsageError(f"--select/--ignore: no rule matches {sel!r}")
     return dataclasses.replace(cfg, defaults=defaults, select=tuple(options.select or cfg.select),
                                ignore=tuple(cfg.ignore) + tuple(options.ignore),
-                               fail_on=options.fail_on or cfg.fail_on)
+                               fail_on=options.fail_on or cfg.fail_on, markdown=options.markdown or cfg.markdown)
 
 
 def _checked_hardware(cat: Catalog, cfg: CheckConfig, from_flag: bool) -> None:
@@ -111,8 +121,8 @@ def extend_from_hub(cat: Catalog, extracted: dict[Path, Extracted], offline: boo
     for sites, _problems in extracted.values():
         for site in sites:
             t, d = site.values.get("target"), site.values.get("draft")
-            if not (isinstance(t, str) and isinstance(d, str)):
-                continue
+            if not (isinstance(t, str) and isinstance(d, str)) or site.values.get("method") not in (None, "draft_model"):
+                continue  # heads, MTP and n-gram have no draft LM for the Hub to describe
             unknown = [m for m in (t, d) if resolve_model(cat, m) is None]
             if unknown and all(_HUB_ID.match(m) for m in unknown):
                 pairs.add((t, d))
@@ -135,7 +145,7 @@ def run_check(options: CheckOptions, catalog: Catalog | None = None) -> CheckRep
     warnings: list[str] = []
     extract: Callable[[Path], Extracted] = extract_file
     if options.hub or options.offline:
-        extracted = {f: extract_file(f) for f in expand(options.paths)}
+        extracted = {f: extract_file(f) for f in expand(options.paths, cfg.markdown)}
         cat, warnings = extend_from_hub(cat, extracted, options.offline)
         extract = extracted.__getitem__
     result = check_paths(options.paths, cat, load_coefficients(), rules, cfg, extract=extract)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -48,7 +49,7 @@ def calibrate_model(
 
         files = list(data) if data else paths.calibration_paths()
         for f in files:
-            if not f.exists():
+            if not os.path.lexists(f):  # Path.exists raises for a name over 255 bytes
                 from specadvisor.errors import UsageError
 
                 raise UsageError(f"calibration data {f} not found; pass --data FILE (the published set ships in "

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from specadvisor.check.kinds import WALK_HELP
 from specadvisor.cli.common import CatalogOpt, run_guarded
 from specadvisor.errors import EXIT_FINDINGS, EXIT_OK
+from specadvisor.textsafe import escape_controls
 from specadvisor.vocab import CheckFormat, Severity
 
 _EPILOG = """\
@@ -29,7 +30,7 @@ Suppress one finding with a comment on its line (or the line above): # specadvis
 
 
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check. " + WALK_HELP)],
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="auto = github under GitHub Actions, else text.")]
     = CheckFormat.auto,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
@@ -46,19 +47,28 @@ def check(
     hub: Annotated[bool, typer.Option("--hub", help="Read models missing from the catalog from the Hugging Face Hub.")]
     = False,
     offline: Annotated[bool, typer.Option("--offline", help="With --hub: Hub metadata from the cache only.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Also read fenced shell and YAML blocks of *.md files.")]
+    = False,
+    launches: Annotated[bool, typer.Option("--launches/--no-launches",
+                                           help="Text format: list every launch read (as # lines) after the findings.")]
+    = True,
 ) -> None:
     """Lint speculative-decoding deployment configs (vLLM, SGLang, TensorRT-LLM, llama.cpp, Kubernetes)."""
 
     def go() -> int:
+        import dataclasses
+
         from specadvisor.check.session import CheckOptions, run_check
         from specadvisor.formats.registry import CHECK
 
         report = run_check(CheckOptions(
             paths=tuple(paths), config=config, select=tuple(select or ()), ignore=tuple(ignore or ()),
             fail_on=fail_on.value if fail_on else None, hardware=hardware, batch_size=batch_size,
-            catalog_files=tuple(catalog or ()), hub=hub, offline=offline))
+            catalog_files=tuple(catalog or ()), hub=hub, offline=offline, markdown=markdown))
+        if not launches:
+            report = dataclasses.replace(report, show_launches=False)
         for warning in report.warnings:
-            typer.echo(f"specadvisor: warning: {warning}", err=True)
+            typer.echo(f"specadvisor: warning: {escape_controls(warning)}", err=True)
         chosen = fmt
         if chosen is CheckFormat.auto:
             chosen = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
@@ -75,15 +85,10 @@ def check(
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The report through the shared locked atomic writer (keeps mode and symlinks; one-line exit-2 errors)."""
+    from specadvisor.atomicwrite import write_text
+
+    write_text(path, text)
 
 
 def register(app: typer.Typer) -> None:

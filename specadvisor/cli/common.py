@@ -28,8 +28,11 @@ EmitEngine = StrEnum("EmitEngine", {e.value: e.value for e in EMIT_ENGINES})  # 
 
 
 def echo_error(message: str) -> None:
-    """One line on stderr, in the form every error of the tool takes."""
-    typer.echo(f"specadvisor: error: {message}", err=True)
+    """One line on stderr, in the form every error of the tool takes; control characters (a newline or an escape
+    sequence in a model id or file name) are escaped, so input cannot forge a second line."""
+    from specadvisor.textsafe import escape_controls
+
+    typer.echo(f"specadvisor: error: {escape_controls(message)}", err=True)
 
 
 @contextmanager

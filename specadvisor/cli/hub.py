@@ -23,7 +23,9 @@ RevisionOpt = Annotated[str, typer.Option("--revision", help="Branch, tag or com
 
 
 def _warn(message: str) -> None:
-    typer.echo(f"specadvisor: warning: {message}", err=True)
+    from specadvisor.textsafe import escape_controls
+
+    typer.echo(f"specadvisor: warning: {escape_controls(message)}", err=True)
 
 
 def hub_extend(cat: Any, target: str, drafts: Sequence[str] | None, *, hub_only: bool, offline: bool,

@@ -23,7 +23,7 @@ def console_width() -> int | None:
     if sys.stdout.isatty():
         return None
     raw = os.environ.get("COLUMNS", "").strip()
-    if raw.isdigit() and 0 < int(raw) <= 10_000:
+    if raw.isdigit() and len(raw) <= 5 and 0 < int(raw) <= 10_000:  # 5,000 digits would make int() raise
         return int(raw)
     return PIPE_WIDTH
 

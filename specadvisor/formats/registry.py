@@ -115,8 +115,9 @@ def _check(name: str) -> Formatter:
 
         if name == "sarif":
             return output.render_sarif(report.result, list(report.rules))
-        return {"text": output.render_text, "json": output.render_json,
-                "github": output.render_github}[name](report.result)
+        if name == "text":
+            return output.render_text(report.result, launches=getattr(report, "show_launches", True))
+        return {"json": output.render_json, "github": output.render_github}[name](report.result)
     return fmt
 
 

@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 CACHE_FORMAT = 1
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # a record with its tokenizer fingerprint is well under 1 MB
+
+
+def _digest(data: Any) -> str:
+    """A checksum of an entry's data, so a value changed after the write (`hidden_size: []`) is a miss, not a belief."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def default_hub_cache_dir() -> Path:
@@ -45,23 +51,36 @@ class HubCache:
         return self.root / kind / f"{digest}.json"
 
     def get(self, kind: str, *parts: str) -> Any | None:
+        """The cached data, or None (a miss: the caller re-fetches and `put` rewrites the entry) when the entry is
+        not a regular file within MAX_ENTRY_BYTES (a FIFO, a link to /dev/zero), not plain finite JSON within the
+        depth bound, or not for this key."""
+        from specadvisor.errors import InputFileError
+        from specadvisor.guards import loads_checked
+        from specadvisor.safeio import read_bytes_bounded
+
         path = self._path(kind, parts)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = loads_checked(read_bytes_bounded(path, MAX_ENTRY_BYTES))
+        except InputFileError:
             return None
         if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT or doc.get("key") != self._key(parts):
+            return None
+        if doc.get("sha256") != _digest(doc.get("data")):  # edited or damaged since it was written
             return None
         return doc.get("data")
 
     def put(self, kind: str, parts: tuple[str, ...], data: Any) -> None:
         path = self._path(kind, parts)
-        payload = json.dumps({"format": CACHE_FORMAT, "key": self._key(parts), "data": data})
+        payload = json.dumps({"format": CACHE_FORMAT, "key": self._key(parts), "sha256": _digest(data), "data": data})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(payload)
+                os.replace(tmp, path)  # replaces a poisoned entry (even a FIFO or a symlink) instead of writing into it
+            finally:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
         except OSError:
             pass  # a cache that cannot be written only costs a re-fetch next time

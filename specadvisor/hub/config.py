@@ -62,6 +62,11 @@ class Derivation:
                 "notes": list(self.notes)}
 
 
+# No real dimension comes near 2**53 (the largest exact float): a bigger value (`hidden_size: 10**400`)
+# would overflow the first float multiplication, so it counts as absent rather than as a number.
+MAX_CONFIG_INT = 2**53
+
+
 def derived_max_context(cfg: Mapping[str, Any]) -> int | None:
     """The model's longest context as vLLM derives it: max_position_embeddings (or n_positions /
     max_seq_len), times the rope_scaling factor unless the type already states the scaled length
@@ -84,7 +89,7 @@ def derived_max_context(cfg: Mapping[str, Any]) -> int | None:
 def _int(cfg: Mapping[str, Any], *names: str) -> int | None:
     for n in names:
         v = cfg.get(n)
-        if isinstance(v, int) and not isinstance(v, bool):
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) <= MAX_CONFIG_INT:
             return v
     return None
 
@@ -326,4 +331,17 @@ def spec_from_config(repo_id: str, config: Mapping[str, Any], *, tokenizer_key: 
             active = round(active * st_total / total)
         total = st_total
     spec = replace(spec, params_b=round(total / 1e9, 4), active_params_b=round(min(active, total) / 1e9, 4))
-    return spec, der
+    return _validated(spec, repo_id), der
+
+
+def _validated(spec: ModelSpec, repo_id: str) -> ModelSpec:
+    """The catalog's own validation applied to what the Hub's config.json gave (negative layers, zero heads...)."""
+    from specadvisor.catalog.core import validate_spec
+    from specadvisor.errors import InputFileError
+
+    try:
+        return validate_spec(spec, f"{repo_id} config.json")
+    except InputFileError as exc:
+        field = (exc.field or "").split(".")[-1]
+        raise HubConfigError(f"{repo_id}: config.json gives an invalid model ({field}: {exc.problem}); "
+                             "cannot estimate this model") from None

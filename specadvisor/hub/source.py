@@ -29,6 +29,7 @@ import json
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from specadvisor import __version__
+from specadvisor.guards import loads_bounded
 from specadvisor.hub.cache import HubCache
 from specadvisor.hub.errors import (
     OFFLINE_HINT,
@@ -104,6 +106,46 @@ class ModelRecord:
         return f"{self.endpoint}/{self.id}/blob/{self.sha or self.revision}/{name}"
 
 
+# Parsing a tokenizer.json costs about ten times its size in memory (measured: a synthetic 1,000,000-token BPE
+# file of 37.6 MB peaked at ~370 MB); 40 MiB with at most MAX_VOCAB_IDS ids (hub/tokenizers.py) holds the
+# largest vocabularies in use (262,144 tokens, Gemma 3/4) with room to spare; unbounded, a hostile
+# 2M-token file cost 640 MB (issue #15).
+MAX_TOKENIZER_BYTES = 40 * 1024 * 1024
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+def _why(exc: BaseException) -> str:
+    return str(getattr(exc, "msg", None) or exc or type(exc).__name__)[:160]
+
+
+def _returned_id(returned: Any, requested: str) -> str:
+    """The id to record: the Hub's spelling only when it is the same id (case aside) and a well-formed one; the
+    requested id otherwise. A hostile or confused server cannot rename the model written to the user's catalog."""
+    if isinstance(returned, str) and returned.casefold() == requested.casefold() and _REPO_ID.match(returned):
+        return returned
+    return requested
+
+
+def _valid_record(d: Any, repo_id: str) -> ModelRecord | None:
+    """A cached record, or None when the entry has the wrong shape (then it is re-fetched and rewritten)."""
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or d["id"].casefold() != repo_id.casefold():
+        return None
+    shapes: dict[str, tuple[type, ...]] = {"revision": (str,), "tags": (list,), "files": (list,), "missing": (list,),
+                                           "base_models": (list,), "config": (dict, type(None)),
+                                           "generation_config": (dict, type(None)),
+                                           "tokenizer_config": (dict, type(None)), "tokenizer": (dict, type(None)),
+                                           "safetensors": (dict, type(None)), "fetched_at": (int, float)}
+    if any(k in d and not isinstance(d[k], t) for k, t in shapes.items()):
+        return None
+    try:
+        rec = ModelRecord.from_dict(d)
+        if rec.tokenizer:
+            TokenizerInfo.from_dict(rec.tokenizer)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+    return rec
+
+
 def _base_models(info: Any) -> tuple[list[str], str | None]:
     ids: list[str] = []
     relation = None
@@ -148,6 +190,38 @@ def _capped(timeout: float | None, exc: str) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+_ORIGIN: ContextVar[tuple[str, str, int] | None] = ContextVar("specadvisor_hub_origin", default=None)
+# Where huggingface.co itself sends large (LFS/Xet) files: its CDN hosts, all under these domains. Only the
+# default endpoint may redirect there; any other HF_ENDPOINT may redirect only to its own scheme, host and port.
+_HUB_CDN_SUFFIXES = (".hf.co", ".huggingface.co")
+
+
+class _CrossOriginRedirect(Exception):
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def _origin_of(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
+    return scheme.lower(), host.lower(), port if port is not None else (443 if scheme.lower() == "https" else 80)
+
+
+def _same_origin(request: Any) -> None:
+    """httpx request hook, run before every request, redirects included: refuse any other host or port than
+    HF_ENDPOINT's (so a redirect cannot send the Authorization header, or our time, elsewhere)."""
+    allowed = _ORIGIN.get()
+    if allowed is None:
+        return
+    url = request.url
+    got = _origin_of(url.scheme, url.host, url.port)
+    if got == allowed:
+        return
+    if (allowed == ("https", "huggingface.co", 443) and got[0] == "https" and got[2] == 443
+            and got[1].endswith(_HUB_CDN_SUFFIXES)):
+        return
+    raise _CrossOriginRedirect(f"{got[0]}://{got[1]}:{got[2]}")
+
+
 def _client() -> Any:
     """Our HTTP client (one per process, thread-safe): huggingface_hub's httpx, honouring proxy and CA settings from
     the environment, with every socket wait (connect, TLS, each read and write, headers included) bounded by the
@@ -158,7 +232,7 @@ def _client() -> Any:
         if _CLIENT is None:
             from huggingface_hub.utils import httpx
 
-            client = httpx.Client(follow_redirects=True, timeout=None)
+            client = httpx.Client(follow_redirects=True, timeout=None, event_hooks={"request": [_same_origin]})
             # private attributes: if a future httpx2 renames them, the per-wait timeouts and the body check remain
             for transport in [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]:
                 pool = getattr(transport, "_pool", None)
@@ -307,6 +381,8 @@ class HubSource:
                             down=True)
         deadline = time.monotonic() + self.deadline
         token = _DEADLINE.set(deadline)
+        base = urlsplit(self._base)
+        origin_token = _ORIGIN.set(_origin_of(base.scheme or "https", base.hostname or "", base.port))
         try:
             with _client().stream("GET", url, params=params, headers=self._headers(), timeout=self.timeout) as r:
                 if r.status_code >= 400:
@@ -324,6 +400,10 @@ class HubSource:
                         f"{ep} sent an HTML page instead of {what} (HTTP {r.status_code}, Content-Type "
                         f"{ctype.split(';')[0] or 'none'}): is HF_ENDPOINT a Hugging Face Hub? {OFFLINE_HINT}"))
                 return body
+        except _CrossOriginRedirect as exc:
+            return _Failure(HubUnavailableError(
+                f"{ep} redirected {what} to another host or port ({_redact(exc.target)}); specadvisor follows "
+                f"redirects only within HF_ENDPOINT; {OFFLINE_HINT}"))
         except _DeadlineExceeded:
             return self._too_slow(what)
         except httpx.TimeoutException:
@@ -342,6 +422,7 @@ class HubSource:
             return _Failure(HubUnavailableError(f"{self._transport_problem(exc)} ({what}); {OFFLINE_HINT}"), down=True)
         finally:
             _DEADLINE.reset(token)
+            _ORIGIN.reset(origin_token)
 
     def _too_slow(self, what: str) -> _Failure:
         return _Failure(HubUnavailableError(
@@ -417,7 +498,10 @@ class HubSource:
                     wait = None
         if wait is None:
             wait = self.backoff * 2.0 ** (attempt - 1) * random.uniform(0.5, 1.0)
-        return max(0.0, min(wait, self.max_retry_wait))
+        if not math.isfinite(wait):
+            wait = self.max_retry_wait
+        # never longer than one request may wait: a 429 with Retry-After: 30 under a 2 s timeout waits 2 s
+        return max(0.0, min(wait, self.max_retry_wait, self.timeout))
 
     def _headers(self) -> dict[str, str]:
         """User-Agent and Authorization, built once. Not `build_hf_headers`: since huggingface_hub 2.x it detects
@@ -447,9 +531,9 @@ class HubSource:
     def _get_json(self, url: str, params: list[tuple[str, str]] | None, what: str, repo_id: str | None) -> Any:
         body = self._request(url, params, what, repo_id)
         try:
-            return json.loads(body or b"")
-        except ValueError:
-            raise HubUnavailableError(f"{self.endpoint} sent malformed JSON for {what}") from None
+            return loads_bounded(body or b"")  # depth, size and integer-length bounds (guards.py)
+        except ValueError as exc:
+            raise HubUnavailableError(f"{self.endpoint} sent malformed JSON for {what}: {_why(exc)}") from None
 
     def _get_file(self, repo_id: str, revision: str, filename: str) -> bytes | None:
         """The file's bytes, or None when the repo has no such file."""
@@ -485,8 +569,9 @@ class HubSource:
 
     def _from_cache(self, repo_id: str, revision: str) -> ModelRecord | None:
         hit = self._cached("model", str(RECORD_VERSION), repo_id, revision)
-        if hit is not None:
-            return ModelRecord.from_dict(hit)
+        rec = _valid_record(hit, repo_id) if hit is not None else None
+        if rec is not None:
+            return rec
         if self.offline:
             raise HubOfflineMissError(f"{repo_id} is not in the Hub cache ({self.cache.root}); run once without "
                                       "--offline to fetch it")
@@ -588,7 +673,7 @@ class HubSource:
             files = [s.rfilename for s in (getattr(info, "siblings", None) or [])
                      if isinstance(getattr(s, "rfilename", None), str)]
             rec = ModelRecord(
-                id=info.id if isinstance(info.id, str) and info.id else repo_id, revision=revision,
+                id=_returned_id(info.id, repo_id), revision=revision,
                 sha=getattr(info, "sha", None),
                 author=getattr(info, "author", None) or repo_id.split("/")[0], tags=list(getattr(info, "tags", None) or []),
                 gated=getattr(info, "gated", False) or False, pipeline_tag=getattr(info, "pipeline_tag", None),
@@ -621,9 +706,9 @@ class HubSource:
             if name == "tokenizer.json":
                 continue
             try:
-                parsed = json.loads(body)
-            except ValueError:
-                raise HubUnavailableError(f"{rec.id}/{name} from {self.endpoint} is not valid JSON") from None
+                parsed = loads_bounded(body)
+            except ValueError as exc:
+                raise HubUnavailableError(f"{rec.id}/{name} from {self.endpoint} is not valid JSON: {_why(exc)}") from None
             if not isinstance(parsed, dict):
                 raise HubUnavailableError(f"{rec.id}/{name} from {self.endpoint} is not a JSON object")
             if name == "config.json":
@@ -649,11 +734,15 @@ class HubSource:
             hit = self._tokenizers.get(key)
         if hit is not None:
             return hit
+        if len(data) > MAX_TOKENIZER_BYTES:
+            raise HubUnavailableError(f"{repo_id}/tokenizer.json from {self.endpoint} is {len(data):,} bytes; the limit "
+                                      f"is {MAX_TOKENIZER_BYTES:,}")
         try:
-            parsed = json.loads(data)
+            parsed = loads_bounded(data, max_bytes=MAX_TOKENIZER_BYTES)
             info = fingerprint(parsed, rec.tokenizer_config, rec.config, rec.generation_config).to_dict()
-        except (ValueError, TypeError, KeyError, AttributeError):
-            raise HubUnavailableError(f"{repo_id}/tokenizer.json from {self.endpoint} is not a valid tokenizers file") from None
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+            raise HubUnavailableError(f"{repo_id}/tokenizer.json from {self.endpoint} is not a valid tokenizers file: "
+                                      f"{_why(exc)}") from None
         with self._lock:
             self._tokenizers[key] = info
         return info

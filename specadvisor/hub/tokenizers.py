@@ -31,6 +31,10 @@ LLAMACPP_MAX_VOCAB_DIFFERENCE = 128
 LLAMACPP_CHECK_START_ID = 5
 # Engines whose start-up tokenizer checks are modelled from tokenizer.json: the ones `--emit` writes for.
 ENGINES = tuple(e.value for e in EMIT_ENGINES)
+# Four times the largest vocabulary in use, 262,144 tokens (Gemma 3 and 4: "262 144 pieces" in the tokenizer
+# derived from onnx-community/gemma-4-E2B-it-ONNX, hf.co/omote-ai/gemma-4-e2b-tokenizer README; "~262K" for
+# Gemma 3, dhruvpatel.dev): bounds the memory a hostile tokenizer.json costs.
+MAX_VOCAB_IDS = 1_048_576
 
 
 def _digest(obj: Any) -> str:
@@ -71,8 +75,13 @@ class TokenizerInfo:
 
 def _vocab_by_id(model: Mapping[str, Any]) -> list[str | None]:
     vocab = model.get("vocab")
+    if isinstance(vocab, dict | list) and len(vocab) > MAX_VOCAB_IDS:
+        raise ValueError(f"vocabulary of {len(vocab):,} tokens; the limit is {MAX_VOCAB_IDS:,}")
     if isinstance(vocab, dict):  # BPE / WordPiece / WordLevel: token -> id
         size = max((int(i) for i in vocab.values()), default=-1) + 1
+        if size > MAX_VOCAB_IDS or min((int(i) for i in vocab.values()), default=0) < 0:
+            # one id of 10**9 would otherwise allocate a list of a billion entries
+            raise ValueError(f"token ids outside 0..{MAX_VOCAB_IDS:,}")
         out: list[str | None] = [None] * size
         for tok, i in vocab.items():
             out[int(i)] = str(tok)

@@ -2,15 +2,17 @@
 
 Modules, each imported only when needed (none is loaded by `specadvisor --help`):
 
-* `sources`    reads a file, stdin or an http(s) `/metrics` URL, refusing empty, binary and oversized input.
-* `prometheus` parses Prometheus text expositions (with `prometheus_client`'s parser) from vLLM V1/V0,
-  SGLang and TensorRT-LLM, and takes counter deltas between two scrapes (detecting counter resets).
-* `logs`       reads engine log lines: vLLM `SpecDecoding metrics:` (V1) and `Speculative metrics:` (V0),
-  SGLang `accept len:`, llama.cpp `draft acceptance rate = ...`, `statistics draft:` and `timings` JSON.
-* `analysis`   derives tau, accepted/drafted, the per-token alpha, per-position acceptance with Wilson
-  intervals, where rejections happen, the rules that fire and the speedup curve at the measured alpha.
-* `record`     appends a measurement to a calibration file (`calibrate-model --data FILE`).
-* `render`     the terminal report.
+* `sources`       reads a file, stdin or an http(s) `/metrics` URL, refusing empty, binary and oversized input.
+* `formats`       the forms measure reads (`FORMATS`, one per `vocab.SourceFormat`, with engine versions) and
+  the choice of reader; input in none of them gets one error that lists them.
+* `prometheus`    Prometheus text expositions (vLLM, SGLang, TensorRT-LLM, llama.cpp), counter deltas.
+* `logs`          picks the text reader: `vllm_logs`, `sglang_logs`, `llamacpp_logs`, `json_reports`.
+* `diagnosis`     where rejections happen (cliffs, unreached positions), broken runs, small samples,
+  tau(k) from the measured positions, rules found by kind.
+* `analysis`      tau, accepted/drafted, the per-token alpha, per-position statistics, the prediction and
+  the JSON report.
+* `record`        appends a measurement to a calibration file (`calibrate-model --data FILE`).
+* `render`        the terminal report.
 
 The library entry points are `specadvisor.measure.analysis.measure` and `measured_alpha`.
 """

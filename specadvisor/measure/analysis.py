@@ -22,31 +22,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from specadvisor.measure import diagnosis
 from specadvisor.measure.counts import K_MAX, Counts, MeasureError
+from specadvisor.measure.diagnosis import Rejections, wilson_interval
 from specadvisor.measure.sources import DEFAULT_TIMEOUT_S, SourceText, is_url, read_source
-from specadvisor.model.speedup import alpha_from_tau
+from specadvisor.model.speedup import alpha_from_tau, tokens_per_round
 
-Z_95 = 1.959963984540054
 ALPHA_CAP = 0.999  # the estimator takes alpha in [0, 1)
-_MARGIN = 0.05  # a difference in conditional acceptance worth naming, when the intervals also separate
 
-_RATE_NAME = {"vllm": "vLLM's acceptance rate", "sglang": "SGLang's accept rate",
+_RATE_NAME = {"vllm": "vLLM's acceptance rate", "sglang": "accepted/drafted",
               "trtllm": "TensorRT-LLM's acceptance (accepted/drafted)", "llamacpp": "llama.cpp's draft acceptance rate"}
 
 
 # -- statistics ------------------------------------------------------------------------------------
-
-
-def wilson_interval(successes: float, trials: float, z: float = Z_95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (counts may be fractional when derived)."""
-    if trials <= 0:
-        return 0.0, 1.0
-    p = min(max(successes / trials, 0.0), 1.0)
-    z2 = z * z
-    denom = 1 + z2 / trials
-    centre = (p + z2 / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def fit_alpha(tau: float, k: float) -> float:
@@ -68,14 +56,6 @@ class PositionStat:
     conditional_low: float | None
     conditional_high: float | None
     expected: float | None  # alpha^(i+1): the rate a constant per-token alpha would give
-
-
-@dataclass(frozen=True)
-class Rejections:
-    where: str  # early | late | even | unknown
-    message: str
-    early: float | None = None  # pooled conditional acceptance over the first half of the positions
-    late: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +84,13 @@ class Measurement:
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    reader: str | None = None  # the `vocab.SourceFormat` that read the source
+    tree: bool = False  # a tree of drafts was verified (SGLang topk > 1): tau only, no chain alpha
+    broken: bool = False  # nothing was accepted: a broken run, not a weak draft
+    variable_length: bool = False  # drafts shorter than k happened
+    # tau(k) from the measured per-position acceptance, with whether it is extrapolated past the deployed k
+    tau_by_k: dict[int, tuple[float, bool]] = field(default_factory=dict)
+    others: tuple[dict[str, Any], ...] = ()  # other implementations in the source, kept apart (llama.cpp)
 
     @property
     def k_int(self) -> int | None:
@@ -114,13 +101,9 @@ class Measurement:
 
 
 def counts_from_text(st: SourceText) -> tuple[str, Counts]:
-    from specadvisor.measure.logs import looks_like_log, parse_log
+    from specadvisor.measure.formats import read_counts
 
-    if looks_like_log(st.text):
-        return "log", parse_log(st.text, st.location)
-    from specadvisor.measure.prometheus import counts_from_snapshot, parse_exposition
-
-    return "prometheus", counts_from_snapshot(parse_exposition(st.text, st.location))
+    return read_counts(st.text, st.location)
 
 
 def _exposition(st: SourceText, role: str) -> Any:
@@ -216,10 +199,11 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
     loc = c.location
     if k is not None and not 1 <= k <= K_MAX:
         raise MeasureError(f"--k must be >= 1 and <= {K_MAX} (drafted tokens per round), got {k}")
-    figures = {"drafts": c.drafts, "draft tokens": c.draft_tokens, "accepted tokens": c.accepted,
-               "emitted tokens": c.emitted, "k": c.k, "tau": c.tau, "acceptance rate": c.rate}
-    for i, v in enumerate(c.per_position or ()):
-        figures[f"accepted tokens at position {i}"] = v
+    figures: dict[str, float | None] = {
+        "drafts": c.drafts, "draft tokens": c.draft_tokens, "accepted tokens": c.accepted,
+        "emitted tokens": c.emitted, "k": c.k, "tau": c.tau, "acceptance rate": c.rate}
+    for i, pos_count in enumerate(c.per_position or ()):
+        figures[f"accepted tokens at position {i}"] = pos_count
     for what, v in figures.items():
         if v is not None and not math.isfinite(v):
             raise MeasureError(f"{loc}: {what} {v:g} is not a finite number: the source's figures are too large or "
@@ -235,7 +219,7 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
         k_val, k_src = float(k), "--k"
 
     drafts = c.drafts
-    if drafts is None and k_val and c.draft_tokens is not None:
+    if drafts is None and k_val and c.draft_tokens is not None and c.rounds_unknown is None:
         drafts = c.draft_tokens / k_val
         notes.append(f"drafts = draft tokens / k = {c.draft_tokens:g} / {_fmt_k(k_val)} (the source does not count drafts)")
     if k_val is None and drafts and c.draft_tokens:
@@ -257,7 +241,9 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
                             "(near the length limit?) or k changed during the window")
 
     tau, approx = None, c.tau_approximate
-    if drafts and c.accepted is not None and c.accepted_is_prefix:
+    if c.rounds_unknown is not None:
+        pass  # no tau: the number of verify rounds is unknown
+    elif drafts and c.accepted is not None and c.accepted_is_prefix:
         tau = 1 + c.accepted / drafts
     elif drafts and c.emitted is not None:
         tau = c.emitted / drafts
@@ -272,7 +258,7 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
         rate = c.accepted / c.draft_tokens
     elif c.rate is not None:
         rate = c.rate
-    elif tau is not None and k_val:
+    elif tau is not None and k_val and not c.tree:
         rate = (tau - 1) / k_val
 
     alpha = None
@@ -282,21 +268,52 @@ def analyze(c: Counts, k: int | None = None, kind: str = "prometheus", source_id
                                f"disagree with k = {_fmt_k(k_val)} ({k_src})")
         tau = min(max(tau, 1.0), k_val + 1)
         alpha = fit_alpha(tau, k_val)
+        if c.tree:
+            notes.append(f"a chain {_fmt_k(k_val)} tokens deep would need a per-token alpha of {alpha:.3f} to give this "
+                         "tau; the tree is not that chain, so no alpha is reported")
+            alpha = None
+            missing.append("alpha: a tree of drafts (topk > 1) has no per-token chain alpha; tau is the measurement")
+    elif c.rounds_unknown is not None:
+        missing.append(f"tau and alpha: {c.rounds_unknown}")
     elif tau is not None:
         missing.append("k, the number of drafted tokens per round: pass --k (vLLM num_speculative_tokens, "
                        "SGLang speculative_num_steps, TensorRT-LLM max_draft_len)")
+    elif c.drafts is None and c.draft_tokens is not None and c.accepted is not None:
+        missing.append("the number of drafts: the source gives accepted and drafted tokens only; pass --k "
+                       "(num_speculative_tokens) to count drafts as drafted / k")
     else:
         missing.append("tau: the source has no draft or acceptance-length figures")
 
+    is_broken = diagnosis.broken(c.accepted, c.draft_tokens, tau)
+    if is_broken:
+        warnings.insert(0, "nothing was accepted: this is a broken run, not a weak draft - check that the draft's "
+                        "weights, tokenizer and chat template are the ones meant for this target, and the sampling "
+                        "settings (a draft that never matches is misconfigured)")
+    small = diagnosis.small_sample(drafts if drafts is not None else (
+        c.draft_tokens / k_val if c.draft_tokens is not None and k_val else None))
+    if small:
+        warnings.append(small)
+    if c.variable_length:
+        notes.append("drafts vary in length: a later position's rate also counts drafts that never reached it")
+
     positions = _positions(c, drafts, alpha, k_val, warnings)
-    rejections = _rejections(positions, drafts or 0.0)
+    if is_broken:
+        rejections = Rejections("none-accepted", "no drafted token was accepted: a broken run (see the warning)")
+    else:
+        rejections = diagnosis.rejections([p.accepted for p in positions], drafts or 0.0, c.variable_length,
+                                          sized=c.drafts is not None or kind == "prometheus")
+    curve: dict[int, tuple[float, bool]] = {}
+    if positions and drafts and not c.variable_length and not c.tree and not is_broken:
+        curve = diagnosis.tau_by_k([p.accepted for p in positions], drafts, max(16, len(positions)),
+                                   tau if k_val is not None and abs(k_val - len(positions)) < 1e-9 else None)
     explanation = _explain(c, rate, alpha, tau, k_val)
     return Measurement(
         location=loc, source_id=source_id, kind=kind, fmt=c.fmt, engine=c.engine, drafts=drafts,
         draft_tokens=c.draft_tokens, accepted=c.accepted, emitted=c.emitted, k=k_val, k_source=k_src, tau=tau,
         tau_approximate=approx, rate=rate, alpha=alpha, per_position=positions, rejections=rejections,
         explanation=explanation, window_s=c.window_s, scrapes=scrapes, samples=c.samples, missing=tuple(missing),
-        notes=tuple(notes), warnings=tuple(warnings),
+        notes=tuple(notes), warnings=tuple(warnings), reader=None if c.reader is None else str(c.reader),
+        tree=c.tree, broken=is_broken, variable_length=c.variable_length, tau_by_k=curve, others=tuple(c.others),
     )
 
 
@@ -305,68 +322,34 @@ def _positions(c: Counts, drafts: float | None, alpha: float | None, k: float | 
     if not c.per_position or not drafts:
         return ()
     pp = c.per_position
-    if k is not None and len(pp) != round(k):
+    if k is not None and len(pp) != round(k) and not c.variable_length:
         warnings.append(f"{len(pp)} per-position series for k = {_fmt_k(k)}")
-    slack = max(1.0, 0.005 * drafts)
+    slack = max(1.0, 0.005 * drafts) if c.per_position_exact else max(1.0, 0.01 * drafts)
     if pp[0] > drafts + slack:
         warnings.append(f"position 0 counts {pp[0]:g} accepted tokens for {drafts:g} drafts: not a prefix count?")
     for i in range(1, len(pp)):
         if pp[i] > pp[i - 1] + slack:
             warnings.append(f"accepted tokens rise from position {i - 1} to {i}: per-position counts should only fall")
             break
-    if c.accepted is not None and c.accepted_is_prefix and abs(math.fsum(pp) - c.accepted) > max(1.0, 0.01 * c.accepted):
+    tol = max(1.0, 0.01 * (c.accepted or 0)) if c.per_position_exact else max(1.0, 0.03 * (c.accepted or 0)
+                                                                              + 0.001 * drafts * len(pp))
+    if c.accepted is not None and c.accepted_is_prefix and abs(math.fsum(pp) - c.accepted) > tol:
         warnings.append(f"per-position counts add up to {math.fsum(pp):g}, not the {c.accepted:g} accepted tokens")
     out = []
     prev = drafts
     for i, acc in enumerate(pp):
+        acc = min(acc, prev)  # rounded rates may make a count exceed the previous one by a hair
         lo, hi = wilson_interval(min(acc, drafts), drafts)
+        cond: float | None = None
+        clo: float | None = None
+        chi: float | None = None
         if prev > 0:
             cond = min(acc / prev, 1.0)
             clo, chi = wilson_interval(min(acc, prev), prev)
-        else:
-            cond = clo = chi = None
         out.append(PositionStat(i, acc, min(acc / drafts, 1.0), lo, hi, cond, clo, chi,
                                 None if alpha is None else alpha ** (i + 1)))
         prev = acc
     return tuple(out)
-
-
-def _pooled(stats: Sequence[PositionStat], drafts_before: Sequence[float]) -> tuple[float, float, float] | None:
-    acc = math.fsum(s.accepted for s in stats)
-    n = math.fsum(drafts_before)
-    if n <= 0:
-        return None
-    lo, hi = wilson_interval(min(acc, n), n)
-    return min(acc / n, 1.0), lo, hi
-
-
-def _rejections(pos: tuple[PositionStat, ...], drafts: float) -> Rejections:
-    if not pos:
-        return Rejections("unknown", "no per-position counts in this source, so where rejections happen is unknown")
-    if len(pos) < 2:
-        return Rejections("unknown", "k = 1: a single drafted position, nothing to compare")
-    # the trials at position i are the drafts that reached it: accepted at i - 1 (all drafts for i = 0)
-    trials = [drafts] + [p.accepted for p in pos[:-1]]
-    h = math.ceil(len(pos) / 2)
-    early = _pooled(pos[:h], trials[:h])
-    late = _pooled(pos[h:], trials[h:])
-    first = f"0-{h - 1}" if h > 1 else "0"
-    rest = f"{h}-{len(pos) - 1}" if len(pos) - 1 > h else f"{h}"
-    if early is None or late is None:
-        return Rejections("early", "no draft survives the first positions: rejections happen at once; check the "
-                          "tokenizer and chat template of the draft against the target's (rule SPEC204)")
-    e, e_lo, e_hi = early
-    lt, l_lo, l_hi = late
-    if e < lt - _MARGIN and e_hi < l_lo:
-        return Rejections("early", f"rejections concentrate early: conditional acceptance {e:.2f} at positions {first} "
-                          f"vs {lt:.2f} at {rest}; a tokenizer, chat-template or prompt-format mismatch between draft "
-                          "and target is the usual cause", e, lt)
-    if lt < e - _MARGIN and l_hi < e_lo:
-        return Rejections("late", f"rejections grow along the draft: conditional acceptance {e:.2f} at positions {first} "
-                          f"vs {lt:.2f} at {rest}; the draft loses coherence on long runs, so a smaller k (or a "
-                          "stronger draft) wastes less", e, lt)
-    return Rejections("even", f"rejections are spread evenly: conditional acceptance {e:.2f} at positions {first} vs "
-                      f"{lt:.2f} at {rest}, as a constant per-token alpha predicts", e, lt)
 
 
 def _explain(c: Counts, rate: float | None, alpha: float | None, tau: float | None, k: float | None) -> str | None:
@@ -375,6 +358,11 @@ def _explain(c: Counts, rate: float | None, alpha: float | None, tau: float | No
     name = _RATE_NAME.get(c.engine, "accepted/drafted")
     if abs(k - 1) < 1e-9:
         return f"With k = 1, {name} ({rate:.2f}) and the per-token alpha of the speedup formula are the same number."
+    if c.engine == "sglang":
+        return (f"SGLang's printed accept rate is not accepted/drafted in every version (0.5.x builds divide accept "
+                f"len by speculative_num_draft_tokens, bonus token included); accepted/drafted is (tau - 1) / k = "
+                f"{rate:.2f}, and the per-token alpha of the speedup formula solves tau = (1 - alpha^(k+1)) / "
+                f"(1 - alpha): {alpha:.2f} at tau = {tau:.3f}, k = {_fmt_k(k)}.")
     if not c.accepted_is_prefix:
         return (f"vLLM V0's draft acceptance rate {rate:.2f} counts accepted tokens at any position, even after a "
                 f"rejection, while the per-token alpha of the speedup formula follows from the tokens actually emitted "
@@ -411,6 +399,7 @@ class Prediction:
     speedup_by_k: dict[int, float]
     verdict: str
     reasons: tuple[Any, ...] = field(default=())  # specadvisor.rules.engine.Reason
+    k_basis: str = "constant alpha"  # or "measured per-position acceptance"
 
 
 def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | None = None, engine: str | None = None,
@@ -431,6 +420,19 @@ def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | No
     advice = compare(cat, target, [draft], w)
     cand = advice.candidates[0]
     rw = advice.workload
+    curve = dict(cand.speedup_by_k)
+    k_best = cand.k_best
+    reasons = tuple(cand.reasons)
+    basis = "constant alpha"
+    if m.tau_by_k:
+        # the speedup is tau(k) x a cost term (specadvisor.model.speedup): replace the constant-alpha tau by the
+        # measured one, k by k
+        curve = {kk: s * m.tau_by_k[kk][0] / tokens_per_round(alpha, kk) if kk in m.tau_by_k else s
+                 for kk, s in curve.items()}
+        k_best = min(curve, key=lambda kk: (-round(curve[kk], 9), kk))
+        basis = "measured per-position acceptance"
+        reasons = tuple(_with_k_best(r, k_best) for r in reasons)
+    reasons = _drop_low_acceptance(reasons, m)
     return Prediction(
         target=advice.target.label, draft=cand.draft, hardware=rw.hardware.id, tp=rw.tp, tp_source=rw.tp_source,
         engine=rw.engine, batch_size=rw.batch_size, context_len=rw.context_len, task=rw.task,
@@ -439,26 +441,67 @@ def predict(m: Measurement, target: str, draft: str, hardware: str, tp: int | No
         speedup_deployed=cand.speedup if k_dep is not None else None,
         speedup_deployed_low=cand.speedup_low if k_dep is not None else None,
         speedup_deployed_high=cand.speedup_high if k_dep is not None else None,
-        k_recommended=cand.k_best, speedup_recommended=cand.speedup_by_k[cand.k_best],
-        speedup_by_k=dict(cand.speedup_by_k), verdict=cand.verdict, reasons=cand.reasons,
+        k_recommended=k_best, speedup_recommended=curve[k_best],
+        speedup_by_k=curve, verdict=cand.verdict, reasons=reasons, k_basis=basis,
     )
 
 
-def k_guidance(alpha: float) -> tuple[int, int] | None:
-    """The article's k range for this alpha, from rule SPEC206's table."""
+def _with_k_best(reason: Any, k_best: int) -> Any:
+    """A reason re-rendered with the k the measured curve recommends (its template may name {k_best})."""
+    import dataclasses
+
+    from specadvisor.rules.engine import evaluate, load_rules
+
+    rules = load_rules()
+    try:
+        rule = rules.get(reason.rule)
+    except KeyError:
+        return reason
+    if rule.check == "k-guidance":
+        # the table is indexed by a constant alpha; with measured positions the k advice is the curve's
+        values = dict(reason.values)
+        values["k_best"] = k_best
+        again = evaluate(rule, values)
+        return again if again is not None else dataclasses.replace(reason, values=values)
+    if "k_best" in reason.values:
+        return dataclasses.replace(reason, values={**reason.values, "k_best": k_best})
+    return reason
+
+
+def _drop_low_acceptance(reasons: tuple[Any, ...], m: Measurement) -> tuple[Any, ...]:
+    """A broken run (nothing accepted) is not a weak draft: the low-acceptance rules stay quiet."""
+    if not m.broken:
+        return reasons
     from specadvisor.rules.engine import load_rules
 
-    try:
-        rule = load_rules().get("SPEC206")
-    except KeyError:
+    low = {r.id for r in diagnosis.low_acceptance_rules(load_rules())}
+    return tuple(r for r in reasons if r.rule not in low)
+
+
+def k_guidance(alpha: float, m: Measurement | None = None) -> tuple[int, int, str, str] | None:
+    """(k_min, k_max, rule id, basis): the k-guidance rule's table at alpha, unless the measured positions
+    refute a constant alpha: after a cliff the positions before it are the k to keep; with an early dip
+    the table is read at the later positions' conditional acceptance."""
+    from specadvisor.rules.engine import load_rules
+
+    rules = diagnosis.k_guidance_rules(load_rules())
+    if not rules:
         return None
-    rows = [r for r in rule.params.get("table", ()) if alpha >= r[0]]
-    return (rows[-1][1], rows[-1][2]) if rows else None
+    rule = rules[0]
+    if m is not None and m.rejections.where == "late" and m.rejections.cliff_after is not None and m.tau_by_k:
+        k = m.rejections.cliff_after + 1
+        return k, k, rule.id, f"measured: positions 0-{k - 1} accept, the cliff after position {k - 1} does not pay"
+    if m is not None and m.rejections.where == "early" and m.rejections.late is not None:
+        got = diagnosis.table_range(rule, m.rejections.late)
+        return None if got is None else (*got, rule.id, "the table at the conditional acceptance after position 0 "
+                                         f"({m.rejections.late:.2f})")
+    got = diagnosis.table_range(rule, alpha)
+    return None if got is None else (*got, rule.id, f"the table at alpha {alpha:.2f}")
 
 
 def diagnostics(m: Measurement, p: Prediction | None, draft: str | None = None) -> tuple[list[dict[str, str]], list[str]]:
-    """Rules that fire on the measurement (all candidate rules when there is a prediction, else SPEC204),
-    and notes on the ones that cannot be evaluated."""
+    """Rules that fire on the measurement (all candidate rules when there is a prediction, else the
+    low-acceptance ones), and notes on the ones that cannot be evaluated. Rules are found by kind."""
     from specadvisor.rules.engine import evaluate, load_rules
 
     notes: list[str] = []
@@ -468,15 +511,15 @@ def diagnostics(m: Measurement, p: Prediction | None, draft: str | None = None) 
         return [r.as_dict() for r in p.reasons], notes
     rules = load_rules()
     out = []
-    try:
-        reason = evaluate(rules.get("SPEC204"), {"alpha": m.alpha, "draft": draft or "the draft"})
-        if reason is not None:
-            out.append(reason.as_dict())
-    except KeyError:
-        pass
-    if m.alpha >= 0.9:
-        notes.append("alpha is above 0.9: whether the draft is too expensive (SPEC205) needs a predicted speedup; "
-                     "pass --target, --draft and --hardware")
+    if not m.broken:
+        for rule in diagnosis.low_acceptance_rules(rules):
+            reason = evaluate(rule, {"alpha": m.alpha, "draft": draft or "the draft"})
+            if reason is not None:
+                out.append(reason.as_dict())
+    for rule, floor in diagnosis.alpha_floor_needing(rules, "speedup"):
+        if m.alpha >= floor:
+            notes.append(f"alpha is {floor:g} or more: whether {rule.id} ({rule.name}) applies needs a predicted "
+                         "speedup; pass --target, --draft and --hardware")
     return out, notes
 
 
@@ -496,7 +539,7 @@ def _count(x: float | None) -> float | int | None:
 def report_dict(m: Measurement, p: Prediction | None, missing_for_prediction: Sequence[str] = (),
                 draft: str | None = None) -> dict[str, Any]:
     diags, diag_notes = diagnostics(m, p, draft)
-    guide = k_guidance(m.alpha) if m.alpha is not None else None
+    guide = k_guidance(m.alpha, m) if m.alpha is not None and not m.broken else None
     pred = None
     if p is not None:
         pred = {
@@ -507,13 +550,14 @@ def report_dict(m: Measurement, p: Prediction | None, missing_for_prediction: Se
             "speedup_deployed_low": _r(p.speedup_deployed_low, 3), "speedup_deployed_high": _r(p.speedup_deployed_high, 3),
             "k_recommended": p.k_recommended, "speedup_recommended": _r(p.speedup_recommended, 3),
             "speedup_by_k": {str(k): round(s, 3) for k, s in p.speedup_by_k.items()}, "verdict": p.verdict,
+            "k_basis": p.k_basis,
         }
     notes = list(m.notes) + diag_notes
     if p is None and m.alpha is not None and missing_for_prediction:
         notes.append(f"no speedup prediction: pass {', '.join(missing_for_prediction)} (the deployed pair and hardware)")
     return {
         "schema_version": 1,
-        "source": {"location": m.location, "kind": m.kind, "format": m.fmt, "engine": m.engine,
+        "source": {"location": m.location, "kind": m.kind, "format": m.fmt, "reader": m.reader, "engine": m.engine,
                    "scrapes": m.scrapes, "lines_or_samples": m.samples,
                    "window_s": None if m.window_s is None else round(m.window_s, 3)},
         "drafts": _count(m.drafts), "draft_tokens": _count(m.draft_tokens), "accepted_tokens": _count(m.accepted),
@@ -522,14 +566,20 @@ def report_dict(m: Measurement, p: Prediction | None, missing_for_prediction: Se
         "k_source": m.k_source,
         "tau": _r(m.tau), "tau_approximate": m.tau_approximate,
         "accepted_per_drafted": _r(m.rate), "alpha": _r(m.alpha, 6), "explanation": m.explanation,
+        "broken_run": m.broken, "tree": m.tree, "variable_draft_length": m.variable_length,
+        "tau_by_k": {str(k): {"tau": round(t, 4), "extrapolated": x} for k, (t, x) in m.tau_by_k.items()},
+        "other_implementations": [{key: (round(v, 4) if isinstance(v, float) else v) for key, v in o.items()}
+                                  for o in m.others],
         "per_position": [{
             "position": s.position, "accepted": _count(s.accepted), "rate": _r(s.rate), "rate_low": _r(s.rate_low),
             "rate_high": _r(s.rate_high), "conditional": _r(s.conditional), "conditional_low": _r(s.conditional_low),
             "conditional_high": _r(s.conditional_high), "expected_at_alpha": _r(s.expected),
         } for s in m.per_position],
         "rejections": {"where": m.rejections.where, "message": m.rejections.message,
-                       "early_conditional": _r(m.rejections.early), "late_conditional": _r(m.rejections.late)},
-        "k_guidance": None if guide is None else {"rule": "SPEC206", "k_min": guide[0], "k_max": guide[1]},
+                       "early_conditional": _r(m.rejections.early), "late_conditional": _r(m.rejections.late),
+                       "cliff_after_position": m.rejections.cliff_after},
+        "k_guidance": None if guide is None else {"rule": guide[2], "k_min": guide[0], "k_max": guide[1],
+                                                  "basis": guide[3]},
         "recommended_k": None if p is None else p.k_recommended,
         "prediction": pred,
         "missing": list(m.missing) + ([] if m.alpha is None else list(missing_for_prediction)),

@@ -43,5 +43,13 @@ class Counts:
     rate: float | None = None  # accepted/drafted stated directly
     window_s: float | None = None  # length of the measured window, when known
     samples: int = 1  # log lines or scrapes used
+    reader: str | None = None  # the `vocab.SourceFormat` that read it
+    tree: bool = False  # the engine verified a tree of drafts (SGLang topk > 1): not a chain, no chain alpha
+    rounds_unknown: str | None = None  # why the number of verify rounds is unknown (then no tau/alpha is claimed)
+    variable_length: bool = False  # some drafts were shorter than k: later positions were not always drafted
+    per_position_exact: bool = True  # False when per-position counts were rebuilt from rounded printed rates
+    # other speculative implementations in the same source (llama.cpp `statistics <impl>:`), kept apart:
+    # {impl, drafts, draft_tokens, accepted, tau, accepted_per_drafted}
+    others: list[dict[str, float | str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from specadvisor.errors import InputFileError
 from specadvisor.measure.counts import K_MAX, CounterResetError, Counts, MeasureError
+from specadvisor.vocab import SourceFormat
 
 V_DRAFTS = "vllm:spec_decode_num_drafts"
 V_DRAFT_TOKENS = "vllm:spec_decode_num_draft_tokens"
@@ -40,8 +41,15 @@ TRT_ACCEPTED = "trtllm_spec_decode_num_accepted_tokens"
 TRT_ACCEPTANCE_LENGTH = "trtllm_spec_decode_acceptance_length"
 TRT_DRAFT_OVERHEAD = "trtllm_spec_decode_draft_overhead"
 TRT_CONFIG_INFO = "trtllm_speculative_config_info"
+# llama.cpp's server (2026 builds, tools/server/server-task.cpp) exports vLLM V1's counters under its own
+# prefix: drafts are verification steps, per-position counts are prefix counts.
+L_DRAFTS = "llamacpp:spec_decode_num_drafts"
+L_DRAFT_TOKENS = "llamacpp:spec_decode_num_draft_tokens"
+L_ACCEPTED = "llamacpp:spec_decode_num_accepted_tokens"
+L_PER_POS = "llamacpp:spec_decode_num_accepted_tokens_per_pos"
 
-COUNTERS = frozenset({V_DRAFTS, V_DRAFT_TOKENS, V_ACCEPTED, V_PER_POS, V0_EMITTED, TRT_DRAFT_TOKENS, TRT_ACCEPTED})
+COUNTERS = frozenset({V_DRAFTS, V_DRAFT_TOKENS, V_ACCEPTED, V_PER_POS, V0_EMITTED, TRT_DRAFT_TOKENS, TRT_ACCEPTED,
+                      L_DRAFTS, L_DRAFT_TOKENS, L_ACCEPTED, L_PER_POS})
 KNOWN = COUNTERS | {V0_RATE, V0_EFFICIENCY, SG_ACCEPT_LENGTH, SG_ACCEPT_RATE, SG_NUM_STEPS, TRT_ACCEPTANCE_LENGTH,
                     TRT_DRAFT_OVERHEAD, TRT_CONFIG_INFO}
 # Label names under which a TensorRT-LLM config-info series might carry the draft length.
@@ -253,6 +261,8 @@ def counts_from_snapshot(snap: Snapshot, hints: Snapshot | None = None) -> Count
     names = snap.names()
     if names & {V_DRAFTS, V_PER_POS}:
         return _vllm_v1(snap)
+    if names & {L_DRAFTS, L_DRAFT_TOKENS, L_ACCEPTED, L_PER_POS}:
+        return _vllm_v1(snap, llamacpp=True)
     if names & {V_DRAFT_TOKENS, V_ACCEPTED, V0_EMITTED, V0_RATE}:
         return _vllm_v0(snap, hints)
     if names & {SG_ACCEPT_LENGTH, SG_ACCEPT_RATE}:
@@ -273,25 +283,35 @@ def _require(counts: Counts, snap: Snapshot, **found: float | None) -> None:
                            "(truncated?)")
 
 
-def _vllm_v1(snap: Snapshot) -> Counts:
-    c = Counts("vllm", "vLLM V1 Prometheus counters", snap.location)
-    c.drafts = snap.total(V_DRAFTS)
-    c.draft_tokens = snap.total(V_DRAFT_TOKENS)
-    c.accepted = snap.total(V_ACCEPTED)
-    _require(c, snap, **{f"{V_DRAFTS}_total": c.drafts, f"{V_DRAFT_TOKENS}_total": c.draft_tokens,
-                         f"{V_ACCEPTED}_total": c.accepted})
-    _sum_note(snap, V_DRAFTS, c)
-    pos = snap.by_label(V_PER_POS, "position")
+def _vllm_v1(snap: Snapshot, llamacpp: bool = False) -> Counts:
+    drafts_n, tokens_n, accepted_n, per_pos_n = ((L_DRAFTS, L_DRAFT_TOKENS, L_ACCEPTED, L_PER_POS) if llamacpp else
+                                                 (V_DRAFTS, V_DRAFT_TOKENS, V_ACCEPTED, V_PER_POS))
+    if llamacpp:
+        c = Counts("llamacpp", "llama.cpp Prometheus counters (llamacpp:spec_decode_*)", snap.location,
+                   reader=SourceFormat.llamacpp_prometheus)
+    else:
+        c = Counts("vllm", "vLLM V1 Prometheus counters", snap.location, reader=SourceFormat.vllm_prometheus)
+    c.drafts = snap.total(drafts_n)
+    c.draft_tokens = snap.total(tokens_n)
+    c.accepted = snap.total(accepted_n)
+    _require(c, snap, **{f"{drafts_n}_total": c.drafts, f"{tokens_n}_total": c.draft_tokens,
+                         f"{accepted_n}_total": c.accepted})
+    _sum_note(snap, drafts_n, c)
+    if llamacpp and c.drafts and c.draft_tokens:
+        mean_k = c.draft_tokens / c.drafts
+        if abs(mean_k - round(mean_k)) > 0.02 * max(1, round(mean_k)):
+            c.variable_length = True
+    pos = snap.by_label(per_pos_n, "position")
     if pos:
         try:
             idx = {int(p): v for p, v in pos.items()}
         except ValueError:
-            raise MeasureError(f"{snap.location}: {V_PER_POS}_total has a non-integer position label "
+            raise MeasureError(f"{snap.location}: {per_pos_n}_total has a non-integer position label "
                                f"({', '.join(sorted(pos))})") from None
         if min(idx) < 0:
-            raise MeasureError(f"{snap.location}: {V_PER_POS}_total has a negative position")
+            raise MeasureError(f"{snap.location}: {per_pos_n}_total has a negative position")
         if max(idx) >= K_MAX:
-            raise InputFileError(snap.location, None, snap.raw_name(V_PER_POS),
+            raise InputFileError(snap.location, None, snap.raw_name(per_pos_n),
                                  f"position {max(idx)} is beyond any plausible draft length (positions 0 to "
                                  f"{K_MAX - 1}, k <= {K_MAX})")
         n = max(idx) + 1
@@ -299,14 +319,19 @@ def _vllm_v1(snap: Snapshot) -> Counts:
         if gaps:
             c.warnings.append(f"per-position series missing for position(s) {', '.join(map(str, gaps))}; counted as 0")
         c.per_position = tuple(idx.get(i, 0.0) for i in range(n))
-        c.k, c.k_source = float(n), "number of per-position series (num_speculative_tokens)"
+        c.k, c.k_source = float(n), "number of per-position series (" + ("--draft-max" if llamacpp else
+                                                                         "num_speculative_tokens") + ")"
+        if llamacpp and c.variable_length and c.drafts and c.draft_tokens:
+            c.k, c.k_source = c.draft_tokens / c.drafts, "draft tokens / drafts (mean draft length)"
     else:
-        c.notes.append(f"no {V_PER_POS}_total series: acceptance by position is not available (older vLLM)")
+        c.notes.append(f"no {per_pos_n}_total series: acceptance by position is not available"
+                       + ("" if llamacpp else " (older vLLM)"))
     return c
 
 
 def _vllm_v0(snap: Snapshot, hints: Snapshot) -> Counts:
-    c = Counts("vllm", "vLLM V0 Prometheus metrics", snap.location, accepted_is_prefix=False)
+    c = Counts("vllm", "vLLM V0 Prometheus metrics", snap.location, accepted_is_prefix=False,
+               reader=SourceFormat.vllm_prometheus)
     c.draft_tokens = snap.total(V_DRAFT_TOKENS)
     c.accepted = snap.total(V_ACCEPTED)
     c.emitted = snap.total(V0_EMITTED)
@@ -334,25 +359,29 @@ def _vllm_v0(snap: Snapshot, hints: Snapshot) -> Counts:
 
 
 def _sglang(snap: Snapshot) -> Counts:
-    c = Counts("sglang", "SGLang Prometheus gauges", snap.location)
+    from specadvisor.measure.sglang_logs import apply_shape
+
+    c = Counts("sglang", "SGLang Prometheus gauges", snap.location, reader=SourceFormat.sglang_prometheus)
     c.tau = _gauge(snap, SG_ACCEPT_LENGTH, 1.0, K_MAX + 1, "a mean acceptance length")
-    c.rate = _gauge(snap, SG_ACCEPT_RATE, 0.0, 1.0, "an acceptance rate")
+    engine_rate = _gauge(snap, SG_ACCEPT_RATE, 0.0, 1.0, "an acceptance rate")
     c.notes.append("SGLang's gauges describe the last logging interval only; average several scrapes (or pass "
                    "a log with many 'accept len' lines) for a steadier figure")
-    if c.tau is not None and c.rate:
-        k = _near_int((c.tau - 1) / c.rate)
-        if k is not None:
-            c.k, c.k_source = float(k), "accept length and accept rate (speculative_num_steps); pass --k to be sure"
     steps = _gauge(snap, SG_NUM_STEPS, 0.0, None, "a number of steps")
+    args = {"speculative_num_steps": int(steps)} if steps is not None and steps >= 1 and steps == int(steps) else {}
+    apply_shape(c, args, [(c.tau, engine_rate)] if c.tau is not None and engine_rate else [])
     if steps is not None:
         c.notes.append(f"{SG_NUM_STEPS} = {steps:g}")
     if c.tau is None:
-        c.notes.append(f"no {SG_ACCEPT_LENGTH}: tau is derived from the accept rate and k")
+        if engine_rate is not None:
+            c.notes.append(f"{SG_ACCEPT_RATE} alone, without {SG_ACCEPT_LENGTH}: its meaning changed between SGLang "
+                           "versions (accept length / num_draft_tokens, later accepted / drafted), so tau is not "
+                           "derived from it")
+        c.notes.append(f"no {SG_ACCEPT_LENGTH}: tau is unknown")
     return c
 
 
 def _trtllm(snap: Snapshot, hints: Snapshot) -> Counts:
-    c = Counts("trtllm", "TensorRT-LLM Prometheus metrics", snap.location)
+    c = Counts("trtllm", "TensorRT-LLM Prometheus metrics", snap.location, reader=SourceFormat.trtllm_prometheus)
     c.draft_tokens = snap.total(TRT_DRAFT_TOKENS)
     c.accepted = snap.total(TRT_ACCEPTED)
     al = _gauge(hints, TRT_ACCEPTANCE_LENGTH, 1.0, K_MAX + 1, "a mean acceptance length")

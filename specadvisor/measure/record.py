@@ -8,10 +8,7 @@ atomically replaces the old one, so a failed write never leaves a half-written f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,67 +79,62 @@ def _plain(obj: Any) -> Any:
 
 def append_row(path: Path, row: dict[str, Any]) -> tuple[int, bool]:
     """Append `row` to the calibration file at `path` (created when missing). Returns (row number, whether
-    the file had to be rewritten rather than appended to)."""
+    the file had to be rewritten rather than appended to).
+
+    The row number is chosen from the file as read under `atomicwrite.locked_update`'s lock, so two
+    `measure --save` of the same file at once both land, with distinct row numbers."""
+    from specadvisor.atomicwrite import locked_update
     from specadvisor.calibration.rows import load_calibration
-    from specadvisor.yamlio import load_yaml_file
+    from specadvisor.errors import InputFileError
+    from specadvisor.yamlio import MAX_YAML_BYTES
 
     if path.suffix.lower() in (".csv", ".json"):
         raise UsageError(f"--save writes YAML calibration rows (what calibrate-model --data reads); {path} is not .yaml")
-    if path.is_dir():
-        raise UsageError(f"--save {path}: is a directory")
-    text = ""
-    if path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"--save {path}: not a UTF-8 text file; refusing to touch it") from None
-        except OSError as exc:
-            raise UsageError(f"--save {path}: cannot read: {exc.strerror or exc}") from None
+    expect = [0]
+
+    def update(current: str | None) -> tuple[str, tuple[int, bool]]:
+        new_text, number, rewritten, before = _appended(path, current or "", row)
+        expect[0] = before + 1
+        return new_text, (number, rewritten)
+
+    def validate(tmp: Path) -> None:
+        got = load_calibration(tmp)
+        if len(got) != expect[0]:  # pragma: no cover - a bug guard, never user input
+            raise UsageError(f"--save {path}: internal check failed ({len(got)} rows, expected {expect[0]})")
+
+    try:
+        return locked_update(path, update, cap=MAX_YAML_BYTES, validate=validate, make_parents=True)
+    except InputFileError as exc:
+        if exc.problem.startswith(("not valid UTF-8", "binary file")):
+            raise UsageError(f"--save {exc.path}: not a UTF-8 text file; refusing to touch it") from None
+        raise
+
+
+def _appended(path: Path, text: str, row: dict[str, Any]) -> tuple[str, int, bool, int]:
+    """(new text, row number, rewritten, rows before) for a calibration file whose current text is `text`."""
+    from specadvisor.calibration.rows import load_calibration
+    from specadvisor.yamlio import load_yaml_file
+
     rewritten = False
     if not text.strip():
         number = 1
-        new_text = _HEADER + "rows:\n" + _dump_item({"row": number, **row}, "  ")
-        before = 0
+        return _HEADER + "rows:\n" + _dump_item({"row": number, **row}, "  "), number, False, 0
+    existing = load_calibration(path)  # malformed files stop here, with file, line and field
+    before = len(existing)
+    number = max((r.row for r in existing), default=0) + 1
+    doc = load_yaml_file(path)
+    item = {"row": number, **row}
+    rows = doc["rows"]
+    lines = text.splitlines()
+    item_lines = getattr(rows, "item_lines", [])
+    block = bool(item_lines) and lines[item_lines[0] - 1].lstrip().startswith("-")
+    if block and list(doc)[-1] == "rows":
+        first = lines[item_lines[0] - 1]
+        indent = first[: len(first) - len(first.lstrip())]
+        new_text = text + ("" if text.endswith("\n") else "\n") + _dump_item(item, indent)
     else:
-        existing = load_calibration(path)  # malformed files stop here, with file, line and field
-        before = len(existing)
-        number = max((r.row for r in existing), default=0) + 1
-        doc = load_yaml_file(path)
-        item = {"row": number, **row}
-        rows = doc["rows"]
-        lines = text.splitlines()
-        item_lines = getattr(rows, "item_lines", [])
-        block = bool(item_lines) and lines[item_lines[0] - 1].lstrip().startswith("-")
-        if block and list(doc)[-1] == "rows":
-            first = lines[item_lines[0] - 1]
-            indent = first[: len(first) - len(first.lstrip())]
-            new_text = text + ("" if text.endswith("\n") else "\n") + _dump_item(item, indent)
-        else:
-            plain = _plain(doc)
-            plain["rows"] = [*plain["rows"], item]
-            new_text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=1000)
-            rewritten = True
-    _atomic_write(path, new_text, expect_rows=before + 1)
-    return number, rewritten
-
-
-def _atomic_write(path: Path, text: str, expect_rows: int) -> None:
-    from specadvisor.calibration.rows import load_calibration
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        got = load_calibration(tmp)
-        if len(got) != expect_rows:  # pragma: no cover - a bug guard, never user input
-            raise UsageError(f"--save {path}: internal check failed ({len(got)} rows, expected {expect_rows})")
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        plain = _plain(doc)
+        plain["rows"] = [*plain["rows"], item]
+        new_text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=1000)
+        rewritten = True
+    return new_text, number, rewritten, before

@@ -11,7 +11,7 @@ from specadvisor.formats.console import console as _console
 
 _BAR = 40
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
-_WHERE_STYLE = {"early": "yellow", "late": "yellow", "even": "green", "unknown": "dim"}
+_WHERE_STYLE = {"early": "yellow", "late": "yellow", "even": "green", "unknown": "dim", "none-accepted": "bold red"}
 
 
 
@@ -38,6 +38,11 @@ def render_report(d: dict[str, Any]) -> None:
     src = d["source"]
     window = f", window {src['window_s']:.0f} s" if src.get("window_s") is not None else ""
     con.print(f"[bold]Measured[/bold] {src['location']} ({src['format']}{window})")
+    if d.get("broken_run"):
+        con.print("BROKEN RUN: no drafted token was accepted - a misconfigured pair (weights, tokenizer, chat template "
+                  "or sampling), not a weak draft", style="bold red")
+    if d.get("tree"):
+        con.print("a tree of drafts (topk > 1): tau is the measurement; no per-token chain alpha", style="yellow")
 
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
@@ -56,7 +61,7 @@ def render_report(d: dict[str, Any]) -> None:
     t.add_row("per-token alpha", Text(_num(alpha, "{:.3f}"), style="bold " + _style(alpha)),
               "solves tau = (1 - a^(k+1)) / (1 - a): use this with --alpha")
     con.print(t)
-    if d.get("explanation"):
+    if d.get("explanation") and not d.get("broken_run"):
         con.print(d["explanation"], style="italic")
 
     pos = d.get("per_position") or []
@@ -87,7 +92,8 @@ def render_report(d: dict[str, Any]) -> None:
         con.print(f"[bold]Predicted[/bold] for {pred['target']} + {pred['draft']} on {pred['tp']}x {pred['hardware']}"
                   f"{' (tp chosen to fit; pass --tp)' if pred['tp_source'] == 'auto' else ''}, {pred['engine']}, "
                   f"batch {pred['batch_size']}, at the measured alpha {pred['alpha']:.3f} "
-                  f"(draft step = {pred['cost_ratio']:.1%} of a target step)")
+                  f"(draft step = {pred['cost_ratio']:.1%} of a target step; tau by k from the "
+                  f"{pred.get('k_basis', 'constant alpha')})")
         kt = Table(header_style="bold")
         kt.add_column("k")
         ks = list(pred["speedup_by_k"])
@@ -111,8 +117,9 @@ def render_report(d: dict[str, Any]) -> None:
         con.print(line, style="bold")
     elif d.get("k_guidance"):
         g = d["k_guidance"]
-        con.print(f"The article's k for alpha {alpha:.2f}: {g['k_min']}-{g['k_max']} ({g['rule']}); "
-                  "give --target, --draft and --hardware for a predicted best k.")
+        k_range = f"{g['k_min']}" if g["k_min"] == g["k_max"] else f"{g['k_min']}-{g['k_max']}"
+        con.print(f"k advice: {k_range} ({g['rule']}, {g.get('basis', 'the table at alpha')}); give --target, --draft "
+                  "and --hardware for a predicted best k.")
     if d.get("diagnostics"):
         con.print()
         for r in d["diagnostics"]:

@@ -48,22 +48,20 @@ def _decode(data: bytes, location: str) -> str:
 
 
 def read_file(path: str | Path) -> SourceText:
+    """A metrics file or log through the bounded reader (regular files only, at most MAX_BYTES)."""
+    from specadvisor.errors import InputFileError
+    from specadvisor.safeio import display, read_bytes_bounded
+
     p = Path(path)
-    location = str(p)
+    location = display(p)
     try:
-        if p.is_dir():
-            raise MeasureError(f"{location}: is a directory, not a metrics file or log")
-        with p.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise MeasureError(f"{location}: no such file") from None
-    except PermissionError:
-        raise MeasureError(f"{location}: permission denied") from None
-    except OSError as exc:
-        raise MeasureError(f"{location}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise MeasureError(f"{location}: larger than {MAX_BYTES // (1024 * 1024)} MiB; cut the log to the window to measure")
-    return SourceText(_decode(data, location), location, f"measured:{p.name}")
+        data = read_bytes_bounded(p, MAX_BYTES)
+    except InputFileError as exc:
+        if exc.problem.startswith("file is"):
+            raise MeasureError(f"{location}: larger than {MAX_BYTES // (1024 * 1024)} MiB; cut the log to the window "
+                               "to measure") from None
+        raise MeasureError(f"{location}: {exc.problem}") from None
+    return SourceText(_decode(data, location), location, f"measured:{display(p.name)}")
 
 
 def read_stdin() -> SourceText:

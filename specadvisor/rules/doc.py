@@ -39,4 +39,11 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
                 f"- **Fix:** {r.remediation}",
                 f"- **Source:** {r.source}",
             ]
+            if r.engine_ranges:
+                ranges = ", ".join(f"{e} {'(every version)' if v == '*' else v}" for e, v in r.engine_ranges.items())
+                unknown = "; also when the version is unknown" if r.if_version_unknown == "apply" else \
+                    "; not when the version is unknown"
+                lines.append(f"- **Engines:** {ranges}{unknown if any(v != '*' for v in r.engine_ranges.values()) else ''}")
+            if r.methods:
+                lines.append(f"- **Methods:** {', '.join(r.methods)}")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,13 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "engine": "engine the config launches (vllm, sglang, trtllm, llamacpp, tgi, ollama)",
         "engine_version": "engine version from the container image tag or the deployment file",
         "engine_version_known": "whether the engine version is known",
+        "engine_version_source": "where the version was read (image tag, a pin such as requirements.txt:3, .specadvisor.yaml)",
+        "target_resolved": "catalog id the target resolved to (cache paths, local dirs, quantized repos, GGUF files)",
+        "draft_resolved": "catalog id the draft resolved to",
+        "target_placeholder": "the target is a shell variable or template expression",
+        "draft_placeholder": "the draft is a shell variable or template expression",
+        "draft_head_kind": "speculator kind the draft's name announces (eagle3, eagle, medusa, mtp, ...)",
+        "sglang_algorithm": "SGLang --speculative-algorithm as written",
         "target": "target model as written",
         "draft": "draft model as written",
         "target_known": "whether the target resolves to a catalog model",
@@ -150,8 +158,9 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "draft_quantized": "whether the draft's weights are quantized",
         "target_precision": "weight format of the target",
         "draft_precision": "weight format of the draft",
-        "method": "speculative method (vLLM method / SGLang algorithm)",
+        "method": "speculative method in specadvisor.vocab.Method terms (draft_model, eagle, eagle3, mtp, ngram, ...)",
         "k": "drafted tokens per round as configured",
+        "k_runtime": "k is a shell variable or template expression, set at run time",
         "k_best": "draft length with the highest predicted speedup",
         "k_loss": "share of the best predicted speedup that the configured k gives up",
         "speedup": "predicted speedup at the configured k and batch",
@@ -178,22 +187,24 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "trtllm_has_speculative_model": "whether TensorRT-LLM's speculative_model is set",
         "trtllm_disable_overlap": "TensorRT-LLM disable_overlap_scheduler",
         "llamacpp_draft_min": "llama.cpp --draft-min",
+        "llamacpp_refactored": "the launch uses llama.cpp's 2026 --spec-draft-* flag names (PR #22397)",
+        "llamacpp_spec_enabled": "llama.cpp --spec-type or --spec-default is given",
         "llamacpp_p_min": "llama.cpp --draft-p-min (drafting stops where the draft is less sure)",
         "k_adaptive": "whether k is a cap the engine drafts up to (llama.cpp with p-min > 0), not a fixed length",
         "tgi_draft_requested": "a TGI launch asks for a draft model",
         "ollama_draft_requested": "an Ollama config asks for a draft model",
-        "problem_kind": "parse-error | config-parse-error (a file or value that could not be read)",
+        "problem_kind": "parse-error | config-parse-error | broken-continuation (unreadable, or flags cut off a launch)",
         "problem": "what could not be read",
     },
 }
 
 def _version(v: Any) -> tuple[int, ...]:
     parts = []
-    for piece in str(v).lstrip("v").split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
+    for piece in str(v).strip().lstrip("vb").split("."):  # v0.11.0; llama.cpp builds b6700
+        digits = re.match(r"\d+", piece)  # leading digits: 1.1.0rc2 is 1.1.0 (a pre-release of it)
         if not digits:
             break
-        parts.append(int(digits))
+        parts.append(int(digits.group(0)))
     if not parts:
         raise TypeError(f"not a version: {v!r}")
     return tuple(parts) + (0,) * (3 - len(parts))
@@ -209,6 +220,24 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     # `missing: true` holds when the fact is absent (None); `missing: false` when it is present
     "missing": lambda a, b: (a is None) == bool(b),
 }
+
+_RANGE_OPS = {">=": "ge", "<": "lt", "<=": "le", ">": "gt", "==": "eq"}
+
+
+def parse_version_range(text: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """`">=0.10.0,<0.14.0"` -> ((">=", (0, 10, 0)), ("<", (0, 14, 0))); `"*"` -> () (every version)."""
+    text = text.strip()
+    if text in ("*", ""):
+        return ()
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        op = next((o for o in (">=", "<=", "==", ">", "<") if part.startswith(o)), None)
+        if op is None:
+            raise ValueError(f"{part!r} is not a bound (use >=, <, <=, >, == and a version)")
+        out.append((op, _version(part[len(op):].strip())))
+    return tuple(out)
+
 
 _RULE_FIELDS: dict[str, Field] = {
     "id": Field(str, required=True),
@@ -226,6 +255,9 @@ _RULE_FIELDS: dict[str, Field] = {
     "aliases": Field(list, item_kind=str),
     "locate": Field(str),  # config rules: the fact whose file position a finding points at
     "settings": Field(dict),  # named thresholds that conditions read as "$name"; .specadvisor.yaml may override
+    "engines": Field(dict),  # config rules: engine -> version range the rule applies to ("*" = every version)
+    "if_version_unknown": Field(str, choices=("apply", "skip")),  # config rules: fire when the version is unknown?
+    "methods": Field(list, item_kind=str),  # config rules: speculative methods the rule applies to (default: any)
 }
 _CONDITION_FIELDS = {"fact": Field(str, required=True), "op": Field(str, required=True, choices=tuple(_OPS)),
                      "value": Field(object), "other": Field(str)}
@@ -273,6 +305,34 @@ class Rule:
     locate: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     origin: str = field(default="", compare=False)
+    engines: Mapping[str, tuple[tuple[str, tuple[int, ...]], ...]] = field(default_factory=dict)
+    engine_ranges: Mapping[str, str] = field(default_factory=dict)  # as written, for docs and --help
+    if_version_unknown: str = "apply"
+    methods: tuple[str, ...] = ()
+
+    def applies_to(self, facts: Mapping[str, Any]) -> bool:
+        """Whether a config rule covers this launch's engine, engine version and speculative method.
+
+        A rule lists the engines it describes and, for each, the version range its behaviour holds
+        in; outside that range (or on another engine) it does not fire. When the version is unknown
+        the rule fires unless it says `if_version_unknown: skip` (a rule about a bug fixed later would
+        otherwise report every unversioned launch).
+        """
+        if self.methods and facts.get("method") not in self.methods:
+            return False
+        if not self.engines or "problem_kind" in facts:
+            return True
+        ranges = self.engines.get(str(facts.get("engine")), self.engines.get("any"))
+        if ranges is None:
+            return False
+        version = facts.get("engine_version")
+        if version is None:
+            return not ranges or self.if_version_unknown == "apply"
+        try:
+            v = _version(version)
+        except TypeError:
+            return self.if_version_unknown == "apply"
+        return all(_OPS[_RANGE_OPS[op]](v, bound) for op, bound in ranges)
 
 
 @dataclass(frozen=True)
@@ -390,7 +450,7 @@ def _eval_k_guidance(params: Mapping[str, Any], facts: Mapping[str, Any],
     return {"k_guide_min": k_min, "k_guide_max": k_max}
 
 
-PROBLEM_KINDS = ("parse-error", "config-parse-error")
+PROBLEM_KINDS = ("parse-error", "config-parse-error", "broken-continuation")
 
 
 def _validate_problem(params: Mapping[str, Any], path: str, where: str, scope: str) -> dict[str, Any]:
@@ -418,6 +478,8 @@ CHECK_KINDS = tuple(_KINDS)
 def evaluate(rule: Rule, facts: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> Reason | None:
     """The rule's reason if it fires on `facts`; `settings` override the rule's own named thresholds."""
     _, run, _ = _KINDS[rule.check]
+    if rule.scope == "config" and not rule.applies_to(facts):
+        return None
     merged = {**rule.settings, **settings} if settings else rule.settings
     extra = run(rule.params, facts, merged)
     if extra is None:
@@ -474,10 +536,45 @@ def _rule_from_mapping(raw: Any, path: str, index: int, line: int | None = None)
     if set(examples) != {"pass", "fail"}:
         raise InputFileError(path, line_of(raw, "examples"), f"{label}.examples",
                              "needs exactly two keys, 'pass' and 'fail' (facts for which the rule stays quiet / fires)")
+    engines, engine_ranges = _parse_engines(v, raw, path, label)
     return Rule(id=v["id"], name=v["name"], severity=v["severity"], scope=v["scope"], summary=v["summary"],
                 rationale=v["rationale"], remediation=v["remediation"], source=v["source"], check=v["check"],
                 params=params, examples=examples, verdict=verdict, aliases=tuple(v["aliases"] or ()),
-                locate=v["locate"], settings=settings, origin=f"{path}:{line_of(raw) or 0}")
+                locate=v["locate"], settings=settings, origin=f"{path}:{line_of(raw) or 0}",
+                engines=engines, engine_ranges=engine_ranges,
+                if_version_unknown=v["if_version_unknown"] or "apply", methods=tuple(v["methods"] or ()))
+
+
+def _parse_engines(v: Mapping[str, Any], raw: Any, path: str, label: str) -> tuple[
+        dict[str, tuple[tuple[str, tuple[int, ...]], ...]], dict[str, str]]:
+    """Validate a config rule's `engines` (engine -> version range) and `methods` against the vocabulary."""
+    from specadvisor.vocab import Method
+
+    has = [k for k in ("engines", "methods", "if_version_unknown") if v[k] is not None]
+    if has and v["scope"] != "config":
+        raise InputFileError(path, line_of(raw, has[0]), f"{label}.{has[0]}", "applies to config rules only")
+    known_methods = [m.value for m in Method]
+    for m in v["methods"] or ():
+        if m not in known_methods:
+            raise InputFileError(path, line_of(raw, "methods"), f"{label}.methods",
+                                 f"unknown method {m!r}{did_you_mean(m, known_methods)}")
+    engines: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {}
+    written: dict[str, str] = {}
+    for engine, text in (v["engines"] or {}).items():
+        if engine not in CONFIG_ENGINES:
+            raise InputFileError(path, line_of(v["engines"], engine), f"{label}.engines.{engine}",
+                                 f"unknown engine{did_you_mean(str(engine), CONFIG_ENGINES)}")
+        try:
+            engines[str(engine)] = parse_version_range(str(text))
+        except (ValueError, TypeError) as exc:
+            raise InputFileError(path, line_of(v["engines"], engine), f"{label}.engines.{engine}", str(exc)) from None
+        written[str(engine)] = str(text).strip() or "*"
+    return engines, written
+
+
+# Engines whose launches `check` reads (specadvisor.vocab.Engine plus the two servers it only warns about),
+# and `any` for a range that holds whatever the engine.
+CONFIG_ENGINES = ("vllm", "sglang", "trtllm", "llamacpp", "transformers", "mlx", "jax", "tgi", "ollama", "any")
 
 
 @dataclass(frozen=True)
