@@ -13,9 +13,9 @@ import statistics
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from specadvisor.catalog.core.heads import load_heads, load_heads_file
 
 from specadvisor.advise.advisor import Workload, compare, recommend
+from specadvisor.catalog.heads import load_heads, load_heads_file
 from specadvisor.errors import InputFileError
 from specadvisor.hub.config import mtp_layers_of
 from specadvisor.model.methods import AcceptanceCurve, acceptance_curve

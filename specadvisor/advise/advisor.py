@@ -14,7 +14,7 @@ from typing import Any
 
 from specadvisor.advise.methods import evaluate_method, method_candidates, resolve_option
 from specadvisor.catalog.core import Catalog, Hardware, ModelRef, ModelSpec
-from specadvisor.catalog.core.heads import HeadCatalog, load_heads
+from specadvisor.catalog.heads import HeadCatalog, load_heads
 from specadvisor.catalog.weights import WEIGHT_FORMATS
 from specadvisor.errors import UsageError
 from specadvisor.model.acceptance import effective_task, estimate_alpha, is_distilled_for, logit, relation, sigmoid

@@ -167,7 +167,7 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int,
 def _method_runs_on(engine: str, c: Any) -> bool:
     """A head / MTP / n-gram candidate the emit engine can run (it may differ from the advice's engine)."""
     from specadvisor.advise.methods import runs_on
-    from specadvisor.catalog.core.heads import load_heads
+    from specadvisor.catalog.heads import load_heads
 
     heads = load_heads()
     return runs_on(engine, c.method, next((h for h in heads.heads if h.id == c.draft_id), None), heads)
@@ -177,7 +177,7 @@ def _emit_method(engine: str, advice: Advice, best: Any) -> EmittedConfig:
     """The config for a head, MTP or n-gram pick, with its k per concurrency (advise/schedule.py)."""
     from specadvisor.advise.method_emit import emit_method_config
     from specadvisor.advise.schedule import k_schedule
-    from specadvisor.catalog.core.heads import load_heads
+    from specadvisor.catalog.heads import load_heads
     from specadvisor.model.coefficients import load_coefficients
     from specadvisor.rules.engine import load_rules
 

@@ -16,7 +16,7 @@ import shlex
 
 from specadvisor.advise.schedule import Schedule, off_above, trtllm_form, vllm_form
 from specadvisor.catalog.core import ModelRef
-from specadvisor.catalog.core.heads import HeadCatalog, HeadSpec
+from specadvisor.catalog.heads import HeadCatalog, HeadSpec
 from specadvisor.errors import SpecAdvisorError
 from specadvisor.vocab import Method
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from specadvisor.catalog.core import ModelRef
-from specadvisor.catalog.core.heads import HeadCatalog, HeadSpec, load_heads
+from specadvisor.catalog.heads import HeadCatalog, HeadSpec, load_heads
 from specadvisor.model.coefficients import Coefficients
 from specadvisor.model.costs import Deployment, forward_cost, max_concurrent_sequences, round_overhead_ms
 from specadvisor.model.methods import NGRAM_HOST_MS, AcceptanceCurve, acceptance_curve, speculator_ref, speedup_for

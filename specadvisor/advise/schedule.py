@@ -17,7 +17,7 @@ from typing import Any
 
 from specadvisor.advise.methods import MethodOption, evaluate_method
 from specadvisor.catalog.core import ModelRef
-from specadvisor.catalog.core.heads import HeadCatalog
+from specadvisor.catalog.heads import HeadCatalog
 from specadvisor.model.coefficients import Coefficients
 from specadvisor.rules.engine import RuleSet
 

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, replace
 
 from specadvisor.catalog.core import ModelRef, ModelSpec
-from specadvisor.catalog.core.heads import HeadSpec
+from specadvisor.catalog.heads import HeadSpec
 from specadvisor.vocab import Method, Task
 
 
