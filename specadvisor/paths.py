@@ -30,6 +30,11 @@ def catalog_path() -> Path:
     return _first_existing("model_catalog.yaml")
 
 
+def heads_catalog_path() -> Path:
+    """Trained heads and per-engine method support (issue #12), beside model_catalog.yaml."""
+    return _first_existing("heads_catalog.yaml")
+
+
 def rules_dir() -> Path:
     return _first_existing("rules")
 

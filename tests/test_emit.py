@@ -91,6 +91,7 @@ def test_llamacpp_refuses_a_format_gguf_has_not(runner):
 def test_v100_gets_dtype_half(runner):
     """vLLM refuses bf16 below compute capability 8.0; the prediction assumed fp16 there, so does the config."""
     r = run(runner, "recommend", "--target", "meta-llama/Llama-3.1-8B-Instruct", "--hardware", "tesla-v100",
+            "--method", "draft_model",
             "--emit", "vllm")
     assert r.exit_code == 0, r.stderr
     argv, _ = _spec(r.stdout)

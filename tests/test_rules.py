@@ -72,7 +72,7 @@ def test_rule_is_documented(rule):
     assert rule.scope in SCOPE_FACTS
     assert rule.check in CHECK_KINDS
     if rule.verdict is not None:
-        assert rule.verdict in (VERDICTS if rule.scope == "candidate" else WORKLOAD_VERDICTS)
+        assert rule.verdict in (VERDICTS if rule.scope in ("candidate", "method") else WORKLOAD_VERDICTS)
     assert rule.origin and ":" in rule.origin
 
 
@@ -158,6 +158,11 @@ def _full_facts(scope: str) -> dict:
         "target_resolved": "meta-llama/Llama-3.1-70B-Instruct", "draft_resolved": "meta-llama/Llama-3.2-1B-Instruct",
         "target_placeholder": False, "draft_placeholder": False, "draft_head_kind": None, "sglang_algorithm": "EAGLE",
         "llamacpp_refactored": True, "llamacpp_spec_enabled": True, "k_runtime": None,
+    })
+    sample.update({
+        # method scope (heads, MTP, n-gram: advise/methods.py)
+        "speculator": "yuhuili/EAGLE3-LLaMA3.1-Instruct-8B", "engine_supports": True, "engine_method": "eagle3",
+        "engine_since": "vllm#16937", "trained_for_target": True, "match_rate": 1.0, "k_cap": 0,
     })
     assert set(SCOPE_FACTS[scope]) <= set(sample)
     return {k: sample[k] for k in SCOPE_FACTS[scope]}

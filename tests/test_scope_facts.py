@@ -21,8 +21,10 @@ from specadvisor.rules.engine import SCOPE_FACTS, load_rules
 def test_candidate_and_workload_facts_match_their_declarations(catalog) -> None:
     advice = recommend(catalog, "meta-llama/Llama-3.1-8B-Instruct", Workload(hardware="h100-sxm"), top=None)
     assert advice.candidates
+    assert {c.method for c in advice.candidates} > {"draft_model"}  # heads / n-gram are candidates too
     for c in advice.candidates:
-        assert set(c.facts) == set(SCOPE_FACTS["candidate"]), c.draft
+        scope = "candidate" if c.method == "draft_model" else "method"
+        assert set(c.facts) == set(SCOPE_FACTS[scope]), c.draft
     assert set(advice.facts) == set(SCOPE_FACTS["workload"])
 
 

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from specadvisor.advise.methods import evaluate_method, method_candidates, resolve_option
 from specadvisor.catalog.core import Catalog, Hardware, ModelRef, ModelSpec
+from specadvisor.catalog.heads import HeadCatalog, load_heads
 from specadvisor.catalog.weights import WEIGHT_FORMATS
 from specadvisor.errors import UsageError
 from specadvisor.model.acceptance import effective_task, estimate_alpha, is_distilled_for, logit, relation, sigmoid
@@ -22,6 +24,7 @@ from specadvisor.model.costs import Deployment, forward_cost, memory_gb, round_o
 from specadvisor.model.memory import GIB, MemoryBudget, memory_budget
 from specadvisor.model.speedup import RoundCosts, best_k, speedup_at, speedup_curve, tokens_per_round
 from specadvisor.rules.engine import VERDICTS, Reason, RuleSet, load_rules
+from specadvisor.vocab import Method, values
 
 # The what-if weight formats offered for every candidate draft (the article's trade-off 4), in the
 # formats each engine actually loads: llama.cpp runs GGUF quants, MLX its 8/4-bit affine quants, TPUs
@@ -58,9 +61,14 @@ class Workload:
     measured_alpha: float | None = None  # alpha measured on real traffic for the deployed draft ...
     measured_draft: str | None = None  # ... which is this one
     thinking: bool = True  # a reasoning target writes its trace (its default); False: thinking turned off
+    methods: tuple[str, ...] | None = None  # --method filter (specadvisor.vocab.Method values); None: all
     draft_hardware: str | None = None  # llama.cpp --device-draft: the draft runs on this other device
 
     def validate(self) -> None:
+        if self.methods is not None:
+            for m in self.methods:
+                if m not in values(Method):
+                    raise UsageError(f"unknown method {m!r} (choose from {', '.join(values(Method))})")
         if self.engine not in ENGINES:
             raise UsageError(f"unknown engine {self.engine!r} (choose from {', '.join(ENGINES)})")
         if self.task not in TASKS:
@@ -138,6 +146,7 @@ class CandidateResult:
     tie: bool = False  # inside the band of a neighbour in the ranking: the order within the tie is by deployability
     tie_group: int = 0  # candidates with the same tie_group (> 0) are one tie
     facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what the rules read
+    method: str = Method.draft_model.value  # how the draft tokens are produced (advise/methods.py for the others)
 
 
 @dataclass(frozen=True)
@@ -369,7 +378,8 @@ def evaluate_pair(
 
 def with_reasons(result: CandidateResult, rules: RuleSet) -> CandidateResult:
     """The candidate with every rule's reason (after a verdict-only evaluation)."""
-    return replace(result, reasons=tuple(reason for _, reason in rules.fire("candidate", result.facts)))
+    scope = "candidate" if result.method == Method.draft_model else "method"
+    return replace(result, reasons=tuple(reason for _, reason in rules.fire(scope, result.facts)))
 
 
 def _running_batch(requested: int, capacity: int | None) -> int:
@@ -512,28 +522,39 @@ def _anchor(catalog: Catalog, target: ModelRef, rw: ResolvedWorkload, w: Workloa
 
 
 def recommend(catalog: Catalog, target_ref: str, workload: Workload, top: int | None = 10,
-              coeffs: Coefficients | None = None, rules: RuleSet | None = None) -> Advice:
+              coeffs: Coefficients | None = None, rules: RuleSet | None = None,
+              heads: HeadCatalog | None = None) -> Advice:
     coeffs = coeffs or load_coefficients()
     rules = rules or load_rules()
     target = catalog.model(target_ref)
     rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared, verdict_only=True)
-               for d in candidate_drafts(catalog, target, rw.engine)]
+               for d in candidate_drafts(catalog, target, rw.engine)] if _wants_drafts(workload) else []
+    results += [CandidateResult(**f) for f in method_candidates(target, rw, coeffs, rules, workload.methods, heads, shared)]
     return _report(catalog, target, rw, results, coeffs, rules, top)
 
 
+def _wants_drafts(w: Workload) -> bool:
+    return not w.methods or Method.draft_model in w.methods
+
+
 def compare(catalog: Catalog, target_ref: str, draft_refs: Sequence[str], workload: Workload,
-            coeffs: Coefficients | None = None, rules: RuleSet | None = None) -> Advice:
+            coeffs: Coefficients | None = None, rules: RuleSet | None = None,
+            heads: HeadCatalog | None = None) -> Advice:
     if not draft_refs:
         raise UsageError("compare needs at least one draft model")
     coeffs = coeffs or load_coefficients()
     rules = rules or load_rules()
     target = catalog.model(target_ref)
-    drafts = [catalog.model(ref) for ref in draft_refs]
+    heads = heads or load_heads()
+    options = {ref: resolve_option(target, ref, heads) for ref in draft_refs}  # heads, mtp, ngram
+    drafts = [catalog.model(ref) for ref in draft_refs if options[ref] is None]
     if workload.measured_alpha is not None and workload.measured_draft is None:
         workload = replace(workload, measured_draft=draft_refs[0])  # compare: the first draft is the deployed one
     rw = _anchor(catalog, target, resolve_workload(catalog, target, workload, coeffs), workload, coeffs)
     shared: dict[tuple[int, int], float] = {}
     results = [evaluate_pair(catalog, target, d, rw, coeffs, rules, shared) for d in drafts]
+    results += [CandidateResult(**evaluate_method(target, o, rw, coeffs, rules, heads, shared))
+                for o in options.values() if o is not None]
     return _report(catalog, target, rw, results, coeffs, rules, top=None)

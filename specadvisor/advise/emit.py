@@ -164,6 +164,32 @@ def emit_config(engine: str, target: ModelRef, draft: ModelRef, k: int, tp: int,
     return "\n".join([*notes, body]) + "\n"
 
 
+def _method_runs_on(engine: str, c: Any) -> bool:
+    """A head / MTP / n-gram candidate the emit engine can run (it may differ from the advice's engine)."""
+    from specadvisor.advise.methods import runs_on
+    from specadvisor.catalog.heads import load_heads
+
+    heads = load_heads()
+    return runs_on(engine, c.method, next((h for h in heads.heads if h.id == c.draft_id), None), heads)
+
+
+def _emit_method(engine: str, advice: Advice, best: Any) -> EmittedConfig:
+    """The config for a head, MTP or n-gram pick, with its k per concurrency (advise/schedule.py)."""
+    from specadvisor.advise.method_emit import emit_method_config
+    from specadvisor.advise.schedule import k_schedule
+    from specadvisor.catalog.heads import load_heads
+    from specadvisor.model.coefficients import load_coefficients
+    from specadvisor.rules.engine import load_rules
+
+    heads = load_heads()
+    head = next((h for h in heads.heads if h.id == best.draft_id), None)
+    schedule = k_schedule(advice.target, (best.method, best.draft, head), advice.workload, load_coefficients(),
+                          load_rules(), heads)
+    text = emit_method_config(engine, advice.target, best.method, head, best.k, advice.workload.tp, heads, schedule)
+    return EmittedConfig(text, f"# {best.draft} ({best.method}): predicted {best.speedup:.2f}x (band "
+                               f"{best.speedup_low:.2f}-{best.speedup_high:.2f}x) at k={best.k}, estimate")
+
+
 @dataclass(frozen=True)
 class EmittedConfig:
     """The config for the best usable candidate, and the prediction lines it carries (for stderr)."""
@@ -188,10 +214,17 @@ def emit_best(engine: str, advice: Advice, catalog: Catalog) -> EmittedConfig:
     ddev = w.draft_hardware.name if w.draft_hardware is not None else None
     if w.engine != engine:
         raise UsageError(f"--emit {engine} needs advice ranked for {engine}, not {w.engine}: pass --engine {engine}")
-    usable = [c for c in advice.candidates if c.compatible and c.verdict in USABLE_VERDICTS]
+    usable_any = [c for c in advice.candidates if c.compatible and c.verdict in USABLE_VERDICTS]
+    usable = [c for c in usable_any if c.method == "draft_model" or _method_runs_on(engine, c)]
+    if usable_any and not usable:
+        methods = sorted({c.method for c in usable_any})
+        raise SpecAdvisorError(f"{engine} cannot run {', '.join(methods)} speculation for these candidates "
+                               "(research section 4); choose another engine with --emit")
     if not usable:
         raise SpecAdvisorError("no usable draft to emit a config for (verdict: " + advice.verdict + ")")
     best = usable[0]
+    if best.method != "draft_model":  # a head, MTP or n-gram (issue #12)
+        return _emit_method(engine, advice, best)
     draft = catalog.model(best.draft)
     het = best.facts.get("engine_mode") == "heterogeneous_vocab"
     msgs = [f"# {best.draft}: predicted {best.speedup:.2f}x (band {best.speedup_low:.2f}-{best.speedup_high:.2f}x) "

@@ -17,6 +17,7 @@ def candidate_to_dict(c: CandidateResult) -> dict[str, Any]:
     return {
         "draft": c.draft,
         "draft_id": c.draft_id,
+        "method": c.method,
         "weight_format": c.weight_format,
         "virtual": c.virtual,
         "rank": c.rank,

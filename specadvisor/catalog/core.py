@@ -76,6 +76,10 @@ _MODEL_FIELDS: dict[str, Field] = {
     "verified": Field(str, choices=("tool", "reference", "recalled", "hub")),
     "verified_via": Field(str),
     "vision_params_b": Field(float, minimum=0.0),
+    # the target's own multi-token-prediction layers (config.json num_nextn_predict_layers,
+    # mtp_num_hidden_layers, num_mtp_modules; docs/research/speculators-2026.md section 6)
+    "mtp_layers": Field(int, minimum=0, maximum=64),
+    "mtp_source": Field(str),
     "note": Field(str),
 }
 
@@ -159,6 +163,8 @@ class ModelSpec:
     distilled_from: str | None = None
     params_source: str | None = None
     verified: str | None = None
+    mtp_layers: int = 0
+    mtp_source: str | None = None
     note: str | None = None
     origin: str = field(default="", compare=False)  # file:line the entry came from
 

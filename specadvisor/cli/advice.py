@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,7 +31,17 @@ from specadvisor.cli.common import (
     render_or_emit,
     run_guarded,
 )
-from specadvisor.vocab import Engine
+from specadvisor.vocab import Engine, Method
+
+MethodOpt = Annotated[list[Method] | None, typer.Option(
+    "--method", help="Only these speculator methods (repeatable): draft_model, eagle, eagle3, mtp, ngram, ...")]
+
+
+def _with_methods(w: Any, methods: list[Method] | None) -> Any:
+    """The workload with the --method filter (kept out of build_workload so its signature stays put)."""
+    from dataclasses import replace
+
+    return replace(w, methods=tuple(m.value for m in methods)) if methods else w
 
 _RECOMMEND_EPILOG = """\
 Examples:
@@ -69,8 +79,10 @@ def recommend(
     measured: MeasuredOpt = None,
     draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft that --measured measured.")] = None,
+    method: MethodOpt = None,
 ) -> None:
-    """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET."""
+    """Rank every smaller catalog model (and its quantized variants in the engine's formats) as a draft for TARGET,
+    beside the heads trained for TARGET, its own MTP layers and n-gram prompt lookup."""
 
     def go() -> None:
         from specadvisor.advise.advisor import recommend as do_recommend
@@ -83,6 +95,7 @@ def recommend(
         eng = engine_for(engine, emit)
         w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
                            thinking, draft_hardware)
+        w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend
@@ -134,6 +147,7 @@ def compare(
     draft_hardware: DraftHwOpt = None,
     draft: Annotated[str | None, typer.Option("--draft", help="The deployed draft --measured measured [default: the first].")]
     = None,
+    method: MethodOpt = None,
 ) -> None:
     """Compare the given drafts for TARGET side by side, with the speedup for every k."""
 
@@ -144,6 +158,7 @@ def compare(
         eng = engine_for(engine, emit)
         w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
                            thinking, draft_hardware)
+        w = _with_methods(w, method)
         res = None
         if hub or hub_only or offline:
             from specadvisor.cli.hub import hub_extend

@@ -39,6 +39,11 @@ def _short_draft(label: str) -> str:
     return f"{short}\n@{fmt}" if fmt else short
 
 
+def _label(c: CandidateResult) -> str:
+    """A draft's id, or a head / MTP / n-gram speculator with its method (issue #12)."""
+    return c.draft if c.method == "draft_model" else f"{c.draft} ({c.method})"
+
+
 def _rank_cell(c: CandidateResult) -> str:
     return f"{c.rank}=" if c.tie else str(c.rank)
 
@@ -86,14 +91,14 @@ def _candidate_table(a: Advice, compact: bool) -> Table:
             tok = "" if c.relation == "different-tokenizer" else _TOK_SHORT.get(c.tokenizer, c.tokenizer)
             alpha = "-" if hypo else f"{c.alpha:.2f}" + ("" if measured else f"\n{c.alpha_low:.2f}-{c.alpha_high:.2f}")
             speed = "-" if hypo else f"{c.speedup:.2f}x\n{c.speedup_low:.2f}-{c.speedup_high:.2f}"
-            table.add_row(_rank_cell(c), _short_draft(c.draft), f"{rel}\n{tok}" if tok else rel, f"{c.cost_ratio:.0%}",
+            table.add_row(_rank_cell(c), _short_draft(_label(c)), f"{rel}\n{tok}" if tok else rel, f"{c.cost_ratio:.0%}",
                           alpha, "-" if hypo else str(c.k), speed, verdict)
         else:
             alpha = f"{c.alpha:.2f}" if measured else f"{c.alpha:.2f} ({c.alpha_low:.2f}-{c.alpha_high:.2f})"
             speed = f"{c.speedup:.2f}x ({c.speedup_low:.2f}-{c.speedup_high:.2f})"
             if hypo:
                 alpha, speed = "-", "-"
-            table.add_row(_rank_cell(c), c.draft, c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha,
+            table.add_row(_rank_cell(c), _label(c), c.relation, c.tokenizer, f"{c.cost_ratio:.1%}", alpha,
                           "-" if hypo else str(c.k), "-" if hypo else f"{c.tokens_per_round:.2f}", speed, verdict)
     return table
 

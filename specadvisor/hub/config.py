@@ -95,6 +95,27 @@ def _int(cfg: Mapping[str, Any], *names: str) -> int | None:
     return None
 
 
+# Fields holding a model's own MTP layer count, as vLLM's SpeculativeConfig.hf_config_override reads
+# them (docs/research/speculators-2026.md section 6: DeepSeek/GLM/MiMo/Qwen3-Next/Nemotron-H
+# num_nextn_predict_layers; Qwen3.5/3.6 mtp_num_hidden_layers; MiniMax-M3 num_mtp_modules; Inkling
+# mtp_config.num_nextn_predict_layers). A re-upload may have dropped the MTP weights (research 6 note).
+MTP_FIELDS = ("num_nextn_predict_layers", "mtp_num_hidden_layers", "num_mtp_modules")
+
+
+def mtp_layers_of(cfg: Mapping[str, Any]) -> tuple[int, str]:
+    """(MTP layer count, the field it came from); (0, "") when the config declares none."""
+    for name in MTP_FIELDS:
+        n = _int(cfg, name)
+        if n and n > 0:
+            return n, name
+    nested = cfg.get("mtp_config")
+    if isinstance(nested, dict):
+        n = _int(nested, "num_nextn_predict_layers")
+        if n and n > 0:
+            return n, "mtp_config.num_nextn_predict_layers"
+    return 0, ""
+
+
 def text_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """The language model's config: `text_config` of a VLM/omni wrapper, else the config itself."""
     inner = config.get("text_config")
@@ -278,9 +299,10 @@ def spec_from_config(repo_id: str, config: Mapping[str, Any], *, tokenizer_key: 
         # the KV cache holds the compressed latent: one "head" of (kv_lora + rope) / 2 keys and as many values
         spec = replace(spec, kv_heads=1, head_dim=max(1, mla[1] // 2))
         der.notes.append(f"MLA attention: KV cache holds {mla[1]} values per token per layer")
-    mtp = _int(cfg, "num_nextn_predict_layers")
+    mtp, mtp_field = mtp_layers_of(cfg)
     if mtp:
         der.notes.append(f"{mtp} MTP layer(s) in the checkpoint are not counted (unused by plain decoding)")
+        spec = replace(spec, mtp_layers=mtp, mtp_source=f"config.json {mtp_field}")
     if nested:
         der.notes.append("language model read from text_config; the vision/audio tower is not counted")
     der.config_params, der.config_active_params = total, active

@@ -8,7 +8,7 @@ from specadvisor.rules.engine import Rule
 
 _AREAS = (("SPEC1", "Compatibility"), ("SPEC2", "Performance"), ("SPEC3", "Engine configuration"))
 _SCOPES = {"candidate": "recommend/compare, per draft", "workload": "recommend/compare, per workload",
-           "config": "check"}
+           "method": "recommend/compare, per head / MTP / n-gram", "config": "check"}
 
 
 def rules_markdown(rules: Sequence[Rule]) -> str:

@@ -107,6 +107,31 @@ SCOPE_FACTS: dict[str, dict[str, str]] = {
         "effective_task": "the task whose acceptance term applies (reasoning for a thinking target)",
         "task_replaced": "whether the requested task was replaced (a thinking target drafts its trace)",
     },
+    # Speculators other than a separate draft (issue #12: heads, MTP, n-gram): advise/methods.py fills these.
+    "method": {
+        "target": "target model id",
+        "speculator": "head id, the target's MTP module (id#mtp) or ngram",
+        "method": "speculative method (specadvisor.vocab.Method)",
+        "engine": "serving engine",
+        "engine_supports": "whether the engine runs this method",
+        "engine_method": "the engine's own name for the method (empty when unsupported)",
+        "engine_since": "the engine version / PR that added the method",
+        "trained_for_target": "whether the head was trained on this target's hidden states",
+        "match_rate": "share of rounds that produce a draft (n-gram); 1 for model-based methods",
+        "k": "draft length used for the prediction",
+        "k_best": "draft length with the highest predicted speedup",
+        "k_cap": "longest useful k for the method (0 = none)",
+        "tau": "expected tokens per target pass at k",
+        "cost_ratio": "draft step time / target step time",
+        "speedup": "predicted speedup at k",
+        "speedup_low": "low end of the speedup band",
+        "speedup_high": "high end of the speedup band",
+        "task": "workload task",
+        "batch_size": "requested concurrent sequences",
+        "hardware": "accelerator id",
+        "tp": "tensor-parallel size",
+        "fits_memory": "whether the target fits with the speculator (heads and MTP share its pool)",
+    },
     "config": {
         "file": "the checked file",
         "engine": "engine the config launches (vllm, sglang, trtllm, llamacpp, tgi, ollama)",
@@ -503,7 +528,7 @@ def _rule_from_mapping(raw: Any, path: str, index: int, line: int | None = None)
                                      f"template names unknown fact {{{name}}}{did_you_mean(name, allowed)}")
     verdict = v["verdict"]
     if verdict is not None:
-        ok = VERDICTS if v["scope"] == "candidate" else WORKLOAD_VERDICTS
+        ok = VERDICTS if v["scope"] in ("candidate", "method") else WORKLOAD_VERDICTS
         if verdict not in ok:
             raise InputFileError(path, line_of(raw, "verdict"), f"{label}.verdict",
                                  f"{verdict!r} is not a {v['scope']} verdict ({', '.join(ok)})")
