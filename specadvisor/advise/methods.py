@@ -18,7 +18,14 @@ from specadvisor.catalog.core import ModelRef
 from specadvisor.catalog.heads import HeadCatalog, HeadSpec, load_heads
 from specadvisor.model.coefficients import Coefficients
 from specadvisor.model.costs import Deployment, forward_cost, max_concurrent_sequences, round_overhead_ms
-from specadvisor.model.methods import NGRAM_HOST_MS, AcceptanceCurve, acceptance_curve, speculator_ref, speedup_for
+from specadvisor.model.methods import (
+    IN_ENGINE_STEP_OVERHEAD_MS,
+    NGRAM_HOST_MS,
+    AcceptanceCurve,
+    acceptance_curve,
+    speculator_ref,
+    speedup_for,
+)
 from specadvisor.model.speedup import best_k
 from specadvisor.rules.engine import VERDICTS, RuleSet
 from specadvisor.vocab import Method
@@ -86,7 +93,10 @@ def evaluate_method(target: ModelRef, option: MethodOption, rw: Any, coeffs: Coe
         return cache[key]
 
     spec_ref = speculator_ref(method, target, head)
-    draft_ms = forward_cost(spec_ref, dep, 1, c, "draft", batch=b).ms if spec_ref is not None else 0.0
+    draft_ms = 0.0
+    if spec_ref is not None:
+        fixed = c.engines[rw.engine].draft_step_overhead_ms  # the separate-draft proposer's, as fitted
+        draft_ms = forward_cost(spec_ref, dep, 1, c, "draft", batch=b).ms - fixed + min(fixed, IN_ENGINE_STEP_OVERHEAD_MS)
     host_ms = NGRAM_HOST_MS if method == Method.ngram else 0.0
     ro = round_overhead_ms(dep, c, batch=b)
     t1 = verify(1)

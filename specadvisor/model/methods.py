@@ -127,6 +127,12 @@ def acceptance_curve(method: str, task: str, target: ModelSpec | None = None) ->
 
 # -- cost --------------------------------------------------------------------------------------------
 
+# A head or MTP step runs inside the engine's own speculative proposer (captured with the target's CUDA
+# graphs in vLLM and SGLang), so its fixed cost is a CUDA-graph decode step: the prior draft_step_overhead_ms
+# of specadvisor/data/coefficients.yaml (0.25 ms). The fitted draft_step_overhead_ms (about 1.2 ms for vLLM)
+# measures the separate draft_model proposer of the calibration rows, and is not applied to heads.
+IN_ENGINE_STEP_OVERHEAD_MS = 0.25
+
 # llama.cpp ngram-mod per-call host time begin + generate + accumulate = 0.149 + 0.347 + 0.005 ms (C11).
 NGRAM_HOST_MS = 0.5
 
