@@ -11,6 +11,7 @@ import json
 import statistics
 
 import pytest
+from cliutil import invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from specadvisor.errors import InputFileError
 from specadvisor.hub.config import mtp_layers_of
 from specadvisor.model.methods import AcceptanceCurve, acceptance_curve
 from specadvisor.model.speedup import tokens_per_round
-from tests.cliutil import invoke
 
 LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
 DSV3 = "deepseek-ai/DeepSeek-V3"
