@@ -93,7 +93,9 @@ def test_sglang_chain_k_under_both_rate_definitions(k, share, n, data):
     bonus = [(t, float(f"{t / (k + 1):.2f}")) for t in taus]
     drafts_only = [(t, float(f"{(t - 1) / k:.2f}")) for t in taus]
     got_a, got_b = chain_k(bonus), chain_k(drafts_only)
-    assert got_a is not None and got_a[0] == k and "num_draft_tokens" in got_a[1]
+    # Rates printed with 2 digits can fit both definitions on every line (hypothesis found k=7, share 0.94):
+    # then either label is a reading of the same lines, and what must hold is the k they give.
+    assert got_a is not None and got_a[0] == k
     assert got_b is not None and got_b[0] == k
 
 
