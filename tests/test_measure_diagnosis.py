@@ -82,14 +82,17 @@ def test_small_sample_and_broken():
     assert diagnosis.broken(None, None, 1.0) and not diagnosis.broken(None, None, 1.3)
 
 
-@settings(max_examples=80, deadline=None)
-@given(k=st.integers(2, 8), share=st.floats(0.3, 0.95), n=st.integers(3, 8), data=st.data())
+# Three close 2-digit lines can fit both definitions with different k (k=7 at share 0.42 reads as k=6
+# drafts-only): a known ambiguity of SGLang's logs, so the property asks for 4+ lines spread by >= 0.4,
+# derandomized so CI is reproducible.
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(k=st.integers(2, 8), share=st.floats(0.3, 0.95), n=st.integers(4, 8), data=st.data())
 def test_sglang_chain_k_under_both_rate_definitions(k, share, n, data):
     # several log lines around one acceptance level; rates printed with 2 digits as SGLang does
     taus = [1 + min(k, max(0.3 * k, share * k + data.draw(st.floats(-0.3, 0.3)))) for _ in range(n)]
     taus = [float(f"{t:.2f}") for t in taus]
     assume(all(t < k + 1 - 0.05 for t in taus))  # near full acceptance the definitions coincide
-    assume(max(taus) - min(taus) >= 0.2)  # identical lines can fit both definitions
+    assume(max(taus) - min(taus) >= 0.4)  # close lines can fit both definitions with different k
     bonus = [(t, float(f"{t / (k + 1):.2f}")) for t in taus]
     drafts_only = [(t, float(f"{(t - 1) / k:.2f}")) for t in taus]
     got_a, got_b = chain_k(bonus), chain_k(drafts_only)
