@@ -85,31 +85,14 @@ def recommend(
     beside the heads trained for TARGET, its own MTP layers and n-gram prompt lookup."""
 
     def go() -> None:
-        from specadvisor.advise.advisor import recommend as do_recommend
-
         if top < 0:
             from specadvisor.errors import UsageError
 
             raise UsageError(f"--top must be >= 0, got {top}")
-        cat = load_catalog_opt(catalog)
-        eng = engine_for(engine, emit)
-        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
-                           thinking, draft_hardware)
-        w = _with_methods(w, method)
-        res = None
-        if hub or hub_only or offline:
-            from specadvisor.cli.hub import hub_extend
-
-            res = hub_extend(cat, target, None, hub_only=hub_only, offline=offline, max_candidates=max_candidates,
-                             engine=eng.value)
-            cat = res.catalog
-        advice = do_recommend(cat, target, w, top=top or None)
-        if res is not None:
-            from specadvisor.cli.hub import render_with_hub
-
-            render_with_hub(advice, fmt, emit, cat, res)
-            return
-        render_or_emit(advice, fmt, emit, cat)
+        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine_for(engine, emit), alpha, k,
+                           max_k, measured, draft, thinking, draft_hardware)
+        _advise(target, None, _with_methods(w, method), catalog, fmt, emit, hub, hub_only, offline, max_candidates,
+                top=top or None)
 
     run_guarded(go)
 
@@ -152,29 +135,35 @@ def compare(
     """Compare the given drafts for TARGET side by side, with the speedup for every k."""
 
     def go() -> None:
-        from specadvisor.advise.advisor import compare as do_compare
-
-        cat = load_catalog_opt(catalog)
-        eng = engine_for(engine, emit)
-        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, eng, alpha, k, max_k, measured, draft,
-                           thinking, draft_hardware)
-        w = _with_methods(w, method)
-        res = None
-        if hub or hub_only or offline:
-            from specadvisor.cli.hub import hub_extend
-
-            res = hub_extend(cat, target, drafts, hub_only=hub_only, offline=offline, max_candidates=1,
-                             engine=eng.value)
-            cat = res.catalog
-        advice = do_compare(cat, target, drafts, w)
-        if res is not None:
-            from specadvisor.cli.hub import render_with_hub
-
-            render_with_hub(advice, fmt, emit, cat, res, by_k=True)
-            return
-        render_or_emit(advice, fmt, emit, cat, by_k=True)
+        w = build_workload(hardware, tp, batch_size, context_len, task, temperature, engine_for(engine, emit), alpha, k,
+                           max_k, measured, draft, thinking, draft_hardware)
+        _advise(target, drafts, _with_methods(w, method), catalog, fmt, emit, hub, hub_only, offline, 1)
 
     run_guarded(go)
+
+
+def _advise(target: str, drafts: list[str] | None, w: Any, catalog: Any, fmt: OutputFormat, emit: Any, hub: bool,
+            hub_only: bool, offline: bool, max_candidates: int, top: int | None = None) -> None:
+    """The body both commands share: the catalog (extended from the Hub when asked), the advice, its rendering.
+    `drafts=None` ranks every candidate (recommend); a list compares those drafts with the speedup for every k."""
+    from specadvisor.advise.advisor import compare, recommend
+
+    cat = load_catalog_opt(catalog)
+    res = None
+    if hub or hub_only or offline:
+        from specadvisor.cli.hub import hub_extend
+
+        res = hub_extend(cat, target, drafts, hub_only=hub_only, offline=offline, max_candidates=max_candidates,
+                         engine=w.engine)
+        cat = res.catalog
+    by_k = drafts is not None
+    advice = compare(cat, target, drafts, w) if drafts is not None else recommend(cat, target, w, top=top)
+    if res is not None:
+        from specadvisor.cli.hub import render_with_hub
+
+        render_with_hub(advice, fmt, emit, cat, res, by_k=by_k)
+        return
+    render_or_emit(advice, fmt, emit, cat, by_k=by_k)
 
 
 def register(app: typer.Typer) -> None:
