@@ -12,12 +12,13 @@ Target (issue 13): 1,000 files in under 5 s. Usage: python benchmarks/check_disc
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from timing import median_wall_s  # benchmarks/timing.py (scripts run from this folder)
 
 PAIRS = [("meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct"), ("Qwen/Qwen3-32B", "Qwen/Qwen3-1.7B"),
          ("Qwen/Qwen2.5-72B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct"), ("Qwen/Qwen3-8B", "Qwen/Qwen3-0.6B")]
@@ -73,15 +74,6 @@ def _file(i: int) -> tuple[str, str, int]:
             f"  -m /m/{t.split('/')[-1]}.gguf -md /m/{d.split('/')[-1]}.gguf --draft-max {k}\n", 1)
 
 
-def _time(cmd: list[str], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=1000)
@@ -104,8 +96,8 @@ def main() -> None:
         found = sum(len(extract_file(p)[0]) for p in paths)
         extract_s = time.perf_counter() - t0
         py = sys.executable
-        floor = _time([py, "-m", "specadvisor", "--help"], args.runs)
-        total = _time([py, "-m", "specadvisor", "check", tmp, "--format", "json"], args.runs)
+        floor = median_wall_s([py, "-m", "specadvisor", "--help"], args.runs)
+        total = median_wall_s([py, "-m", "specadvisor", "check", tmp, "--format", "json"], args.runs)
         res = subprocess.run([py, "-m", "specadvisor", "check", tmp, "--format", "text"], capture_output=True, text=True)
         summary = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else ""
     print(f"files: {args.files}  launches written: {written}  found by extract_file: {found} "

@@ -9,12 +9,12 @@ Target (issue 5): 200 files in under 2 s. Usage: python benchmarks/check_scale.p
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_wall_s  # benchmarks/timing.py (scripts run from this folder)
 
 PAIRS = [
     ("meta-llama/Llama-3.1-70B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 4, 5),
@@ -57,15 +57,6 @@ def _files(n: int) -> dict[str, str]:
     return out
 
 
-def _time(cmd: list[str], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=200)
@@ -75,8 +66,8 @@ def main() -> None:
         for name, text in _files(args.files).items():
             (Path(tmp) / name).write_text(text)
         py = sys.executable
-        floor = _time([py, "-m", "specadvisor", "--help"], args.runs)
-        total = _time([py, "-m", "specadvisor", "check", tmp, "--format", "json"], args.runs)
+        floor = median_wall_s([py, "-m", "specadvisor", "--help"], args.runs)
+        total = median_wall_s([py, "-m", "specadvisor", "check", tmp, "--format", "json"], args.runs)
         res = subprocess.run([py, "-m", "specadvisor", "check", tmp, "--format", "json"], capture_output=True, text=True)
         import json
 
