@@ -74,7 +74,9 @@ def check(
             chosen = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
         payload = CHECK.render(report, chosen)
         if output is not None:
-            _write_atomic(output, payload)
+            from specadvisor.atomicwrite import write_text  # locked, atomic, keeps mode and symlinks
+
+            write_text(output, payload)
         else:
             sys.stdout.write(payload)
         typer.echo(report.summary(), err=True)
@@ -82,13 +84,6 @@ def check(
 
     code = run_guarded(go)
     raise typer.Exit(code)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """The report through the shared locked atomic writer (keeps mode and symlinks; one-line exit-2 errors)."""
-    from specadvisor.atomicwrite import write_text
-
-    write_text(path, text)
 
 
 def register(app: typer.Typer) -> None:
